@@ -1,0 +1,76 @@
+# The course's commands. `make help` lists them. Every target that needs Python first makes sure
+# .venv exists and matches requirements.txt and pyproject.toml, so a fresh clone needs nothing else.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BOOK_FLAGS := -W -n --keep-going
+PYTEST_ARGS ?=
+# Tools that other tools start by name (alembic, jupyter, the kernel) come from the venv.
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.DEFAULT_GOAL := help
+.PHONY: help venv browser book test test-fast assignments validate screenshots lint format clean clean-book lock
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+venv: $(STAMP) ## Create or update .venv from requirements.txt (pinned)
+
+book: $(STAMP) ## Build the book into _build/html (executes notebooks, cached)
+	# Level 3 keeps TensorFlow's C++ start-up chatter (no-GPU notices) out of the rendered pages.
+	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/jupyter-book build . $(BOOK_FLAGS)
+
+browser: ## Install Debian's Chromium for the browser tests (needs root; skipped if present)
+	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version)"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "install Debian's chromium (sudo apt-get install chromium) for the browser tests"; fi
+
+screenshots: book browser ## Open every built page in headless Chromium; screenshots in artifacts/
+	$(BIN)/python tools/browse_book.py --out artifacts/screenshots
+
+test: $(STAMP) browser ## Run the whole test suite (data, package, assignments, book build)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP) ## Run the tests that take seconds, not minutes
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+assignments: $(STAMP) ## Regenerate assignments/ (student versions) from solutions/
+	$(BIN)/python -m autograder.pipeline generate
+
+validate: $(STAMP) ## nbgrader validate: solutions must pass, released notebooks must fail
+	$(BIN)/python -m autograder.pipeline validate
+
+lint: $(STAMP) ## Lint and format (fixes locally; only checks when CI=true)
+ifeq ($(CI),true)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/codespell
+else
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/codespell
+endif
+
+format: lint ## Same as lint
+
+lock: $(STAMP) ## Rewrite requirements.txt from what is installed in .venv
+	@{ head -n 2 requirements.txt; $(BIN)/python -m pip freeze --exclude-editable; } > requirements.txt.new
+	mv requirements.txt.new requirements.txt
+
+clean-book: ## Remove the built book (keeps nothing cached)
+	rm -rf _build
+
+clean: clean-book ## Remove the built book, caches and nbgrader's working folder
+	rm -rf autograder/work .pytest_cache .ruff_cache
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

@@ -1,0 +1,65 @@
+"""nbgrader configuration for the GAN course.
+
+nbgrader's course folders are mapped onto the repository: the instructor's source notebooks are
+`solutions/`, the generated student versions are `assignments/`, and everything that holds
+student work or grades lives under `autograder/work/`, which git ignores. Run nbgrader from this
+folder (`cd autograder && nbgrader ...`) or through `python -m autograder.pipeline`, which loads
+this file explicitly.
+"""
+
+import os
+from pathlib import Path
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+
+repository = Path(__file__).resolve().parent.parent
+work = Path(os.environ.get("GANCOURSE_GRADING_DIR", repository / "autograder" / "work"))
+work.mkdir(parents=True, exist_ok=True)  # sqlite cannot create the gradebook's folder
+
+c.CourseDirectory.course_id = "gan-course"
+c.CourseDirectory.root = str(repository)
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "assignments"
+c.CourseDirectory.submitted_directory = str(work / "submitted")
+c.CourseDirectory.autograded_directory = str(work / "autograded")
+c.CourseDirectory.feedback_directory = str(work / "feedback")
+c.CourseDirectory.solution_directory = str(work / "solution")
+c.CourseDirectory.db_url = f"sqlite:///{work / 'gradebook.db'}"
+# Only notebooks are assignment files; data comes from the installed `gancourse` package.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
+
+# The exchange shared by instructor and students on the hub (see the deployment docs).
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", "/srv/nbgrader/exchange")
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# A whole notebook must finish well within this; a cell that runs longer is stopped.
+c.ExecutePreprocessor.timeout = 120
+c.ExecutePreprocessor.interrupt_on_timeout = True
+
+# Grading and feedback: see gancourse/grading.py for why each preprocessor is here.
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties,
+    CheckCellMetadata,
+    Execute,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+from gancourse.grading import HideHiddenTests, StderrIsNotFailure  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    Execute,
+    StderrIsNotFailure,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]

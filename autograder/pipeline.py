@@ -1,0 +1,371 @@
+"""The instructor's pipeline around nbgrader: generate, validate, autograde, feedback.
+
+Run from the repository root (the Makefile does):
+
+    python -m autograder.pipeline generate [ASSIGNMENT ...]
+    python -m autograder.pipeline validate [ASSIGNMENT ...]
+    python -m autograder.pipeline autograde SUBMISSIONS OUT [--jobs N] [--timeout S] [--memory-mb M]
+
+``generate`` rebuilds ``assignments/`` (student versions) from ``solutions/`` and records the
+hidden tests in the gradebook under ``autograder/work/``. ``autograde`` grades every
+``SUBMISSIONS/<student>/<assignment>/*.ipynb`` in its own worker process with its own copy of
+the gradebook, under a wall-clock and a memory limit, and writes ``OUT/grades.csv`` and
+``OUT/feedback/<student>/<assignment>/<notebook>.html``. A submission that fails in any way gets
+a row whose ``status`` says why; the others are graded all the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+CONFIG = REPOSITORY / "autograder" / "nbgrader_config.py"
+SOLUTIONS = REPOSITORY / "solutions"
+RELEASES = REPOSITORY / "assignments"
+GRADES_COLUMNS = ["student_id", "assignment", "notebook", "score", "max_score", "status"]
+
+
+class PipelineError(RuntimeError):
+    """A step of the pipeline failed; the message says which and why."""
+
+
+def assignment_names() -> list[str]:
+    """Every assignment in ``solutions/`` (a folder holding at least one notebook)."""
+    return sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def _nbgrader_env(work: Path | None) -> dict[str, str]:
+    env = dict(os.environ)
+    # nbgrader runs `alembic` from PATH when it creates a gradebook: use this environment's.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env["NBGRADER_EXECUTION"] = "autograde"  # notebooks keep their own training short
+    if work is not None:
+        env["GANCOURSE_GRADING_DIR"] = str(work)
+    return env
+
+
+def run_nbgrader(args: list[str], work: Path | None = None, timeout: float | None = None, cwd=None):
+    """Run one nbgrader command with the course configuration; return the CompletedProcess."""
+    command = [sys.executable, "-m", "nbgrader", *args, f"--NbGrader.config_file={CONFIG}"]
+    return subprocess.run(
+        command,
+        cwd=cwd or tempfile.gettempdir(),  # never pick up a stray nbgrader_config.py
+        env=_nbgrader_env(work),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def generate(
+    assignments: list[str] | None = None, work: Path | None = None, release: Path | None = None
+) -> None:
+    """Regenerate the student versions and record the assignments in the gradebook.
+
+    The student versions go to ``assignments/`` unless ``release`` names another folder (the
+    in-sync test and the autograder use a scratch folder, so they never touch the repository).
+    """
+    for name in assignments or assignment_names():
+        args = ["generate_assignment", name, "--force"]
+        if release is not None:
+            args.append(f"--CourseDirectory.release_directory={release}")
+        result = run_nbgrader(args, work=work)
+        if result.returncode != 0:
+            raise PipelineError(f"nbgrader generate_assignment {name} failed:\n{result.stderr}")
+        print(f"generated {(release or RELEASES) / name}")
+
+
+def validate(assignments: list[str] | None = None) -> list[str]:
+    """Solutions must pass ``nbgrader validate``; released notebooks must fail it.
+
+    Returns the list of problems (empty when all is well).
+    """
+    problems = []
+    for name in assignments or assignment_names():
+        for source in sorted((SOLUTIONS / name).glob("*.ipynb")):
+            release = RELEASES / name / source.name
+            for path, should_pass in ((source, True), (release, False)):
+                if not path.is_file():
+                    problems.append(f"{path.relative_to(REPOSITORY)} is missing")
+                    continue
+                result = run_nbgrader(["validate", str(path)])
+                passed = result.returncode == 0 and "Success!" in result.stdout
+                if passed != should_pass:
+                    verb = "fails" if should_pass else "passes"
+                    problems.append(
+                        f"{path.relative_to(REPOSITORY)} {verb} nbgrader validate:\n"
+                        + result.stdout[-2000:]
+                    )
+                print(f"validate {path.relative_to(REPOSITORY)}: {'pass' if passed else 'fail'}")
+    return problems
+
+
+@dataclass
+class GradeRow:
+    student_id: str
+    assignment: str
+    notebook: str
+    score: float
+    max_score: float
+    status: str
+    detail: str = ""
+
+
+def _gradebook_scores(work: Path, assignment: str, student: str) -> dict[str, tuple[float, float]]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{work / 'gradebook.db'}", "gan-course") as gradebook:
+        submission = gradebook.find_submission(assignment, student)
+        return {nb.name: (float(nb.score), float(nb.max_score)) for nb in submission.notebooks}
+
+
+def _max_scores(template: Path, assignment: str) -> dict[str, float]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{template / 'gradebook.db'}", "gan-course") as gradebook:
+        return {
+            nb.name: float(nb.max_score) for nb in gradebook.find_assignment(assignment).notebooks
+        }
+
+
+def _watch(process: subprocess.Popen, timeout: float, memory_bytes: int) -> str | None:
+    """Wait for ``process``; kill its whole tree past the limits. Return the limit hit, if any."""
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    parent = psutil.Process(process.pid)
+    while process.poll() is None:
+        if time.monotonic() > deadline:
+            reason = "timeout"
+        else:
+            try:
+                tree = [parent, *parent.children(recursive=True)]
+                rss = sum(p.memory_info().rss for p in tree if p.is_running())
+            except psutil.Error:
+                rss = 0
+            reason = "memory" if rss > memory_bytes else None
+        if reason:
+            for proc in [*parent.children(recursive=True), parent]:
+                try:
+                    proc.kill()
+                except psutil.Error:
+                    pass
+            process.wait()
+            return reason
+        time.sleep(0.25)
+    return None
+
+
+def grade_one(
+    submission: Path,
+    student: str,
+    assignment: str,
+    template: Path,
+    out: Path,
+    timeout: float,
+    memory_mb: int,
+) -> list[GradeRow]:
+    """Autograde one student's folder for one assignment in an isolated gradebook copy."""
+    max_scores = _max_scores(template, assignment)
+    expected = sorted(max_scores)
+
+    def rows(status, detail="", scores=None):
+        scores = scores or {}
+        return [
+            GradeRow(
+                student,
+                assignment,
+                nb,
+                scores.get(nb, (0.0, max_scores[nb]))[0],
+                max_scores[nb],
+                status,
+                detail,
+            )
+            for nb in expected
+        ]
+
+    notebooks = {p.stem: p for p in submission.glob("*.ipynb")}
+    missing = [nb for nb in expected if nb not in notebooks]
+    if missing:
+        return rows("missing-notebook", f"no {missing[0]}.ipynb in the submission")
+    import nbformat
+
+    for name, path in notebooks.items():
+        if name not in max_scores:
+            continue
+        try:
+            nbformat.validate(nbformat.read(path, as_version=4))
+        except Exception as err:  # any parse or schema failure means "not a notebook"
+            return rows("not-a-notebook", f"{path.name}: {err.__class__.__name__}: {err}"[:300])
+
+    with tempfile.TemporaryDirectory(prefix=f"grade-{student}-") as tmp:
+        work = Path(tmp)
+        shutil.copy2(template / "gradebook.db", work / "gradebook.db")
+        target = work / "submitted" / student / assignment
+        target.mkdir(parents=True)
+        for name in expected:
+            shutil.copy2(notebooks[name], target / f"{name}.ipynb")
+        command = [
+            sys.executable,
+            "-m",
+            "nbgrader",
+            "autograde",
+            assignment,
+            f"--student={student}",
+            "--force",
+            f"--NbGrader.config_file={CONFIG}",
+        ]
+        with open(work / "autograde.log", "w") as log:
+            process = subprocess.Popen(
+                command, cwd=tmp, env=_nbgrader_env(work), stdout=log, stderr=subprocess.STDOUT
+            )
+            limit = _watch(process, timeout, memory_mb * 1024 * 1024)
+        log_text = (work / "autograde.log").read_text(errors="replace")
+        if limit == "timeout":
+            return rows("timeout", f"grading took longer than {timeout:.0f} s")
+        if limit == "memory":
+            return rows("memory-limit", f"the notebook used more than {memory_mb} MB")
+        if process.returncode != 0:
+            return rows("error", _summarise_log(log_text))
+        try:
+            scores = _gradebook_scores(work, assignment, student)
+        except Exception as err:
+            return rows("error", f"no grades recorded: {err}")
+        status = "graded"
+        if "CellTimeoutError" in log_text or "Kernel died" in log_text:
+            status = "graded-with-errors"
+        feedback = run_nbgrader(
+            ["generate_feedback", assignment, f"--student={student}", "--force"],
+            work=work,
+            timeout=timeout,
+            cwd=tmp,
+        )
+        source = work / "feedback" / student / assignment
+        if feedback.returncode == 0 and source.is_dir():
+            destination = out / "feedback" / student / assignment
+            destination.mkdir(parents=True, exist_ok=True)
+            for html in source.glob("*.html"):
+                shutil.copy2(html, destination / html.name)
+        else:
+            status += "-no-feedback"
+        return rows(status, scores=scores)
+
+
+def _summarise_log(log_text: str) -> str:
+    lines = [line for line in log_text.splitlines() if "ERROR" in line or "Error" in line]
+    return (lines[-1] if lines else log_text.strip().splitlines()[-1:] or ["unknown error"])[0][
+        :300
+    ]
+
+
+def _discover(submissions: Path) -> list[tuple[str, str, Path]]:
+    found = []
+    for student_dir in sorted(p for p in submissions.iterdir() if p.is_dir()):
+        for assignment_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
+            found.append((student_dir.name, assignment_dir.name, assignment_dir))
+    return found
+
+
+def autograde(
+    submissions: Path,
+    out: Path,
+    jobs: int | None = None,
+    timeout: float = 300.0,
+    memory_mb: int = 4096,
+    progress: bool = True,
+) -> list[GradeRow]:
+    """Grade every submission under ``submissions`` in parallel; write grades.csv and feedback."""
+    submissions, out = Path(submissions).resolve(), Path(out).resolve()
+    if not submissions.is_dir():
+        raise PipelineError(f"no submissions folder at {submissions}")
+    out.mkdir(parents=True, exist_ok=True)
+    template = out / ".gradebook"
+    template.mkdir(exist_ok=True)
+    known = set(assignment_names())
+    tasks = _discover(submissions)
+    generate(
+        sorted({a for _, a, _ in tasks if a in known}), work=template, release=template / "release"
+    )
+    rows: list[GradeRow] = []
+    jobs = jobs or max(1, (os.cpu_count() or 2))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {}
+        for student, assignment, folder in tasks:
+            if assignment not in known:
+                rows.append(GradeRow(student, assignment, "", 0.0, 0.0, "unknown-assignment"))
+                continue
+            futures[
+                pool.submit(
+                    grade_one, folder, student, assignment, template, out, timeout, memory_mb
+                )
+            ] = (student, assignment)
+        iterator = as_completed(futures)
+        if progress:
+            from tqdm import tqdm
+
+            iterator = tqdm(iterator, total=len(futures), desc="autograde", unit="submission")
+        for future in iterator:
+            student, assignment = futures[future]
+            try:
+                rows.extend(future.result())
+            except Exception as err:  # a crash in one worker must not stop the others
+                rows.append(GradeRow(student, assignment, "", 0.0, 0.0, "error", str(err)[:300]))
+    rows.sort(key=lambda r: (r.student_id, r.assignment, r.notebook))
+    with open(out / "grades.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(GRADES_COLUMNS)
+        for row in rows:
+            writer.writerow([getattr(row, c) for c in GRADES_COLUMNS])
+    (out / "grades.json").write_text(json.dumps([asdict(r) for r in rows], indent=1))
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder.pipeline", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    gen = sub.add_parser("generate", help="regenerate assignments/ from solutions/")
+    gen.add_argument("assignments", nargs="*")
+    val = sub.add_parser("validate", help="solutions pass nbgrader validate, releases fail")
+    val.add_argument("assignments", nargs="*")
+    auto = sub.add_parser("autograde", help="grade a folder of submissions in parallel")
+    auto.add_argument("submissions", type=Path)
+    auto.add_argument("out", type=Path)
+    auto.add_argument("--jobs", type=int, default=None)
+    auto.add_argument("--timeout", type=float, default=300.0, help="seconds per submission")
+    auto.add_argument("--memory-mb", type=int, default=4096, help="memory per submission")
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "generate":
+            generate(args.assignments or None)
+        elif args.command == "validate":
+            problems = validate(args.assignments or None)
+            if problems:
+                print("\n".join(problems), file=sys.stderr)
+                return 1
+        elif args.command == "autograde":
+            rows = autograde(args.submissions, args.out, args.jobs, args.timeout, args.memory_mb)
+            counts: dict[str, int] = {}
+            for row in rows:
+                counts[row.status] = counts.get(row.status, 0) + 1
+            print(f"{len(rows)} rows written to {args.out / 'grades.csv'}: {counts}")
+    except PipelineError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Sphinx extension: a book that works offline.
+
+1. MathJax 3 is served from the built book instead of a CDN, so readers offline or on
+   locked-down hubs still see rendered equations. The files come from the pinned PyPI package
+   ``django-static-mathjax`` (MathJax 3.2.2, Apache-2.0; it has no Django dependency); the
+   extension copies what a page can load into ``_static/mathjax`` and points Sphinx's
+   ``mathjax_path`` at that copy.
+2. The Thebe loader that Jupyter Book always adds is dropped from every page: the course runs
+   code on its JupyterHub, not through Thebe, and sphinx-thebe 0.3 declares its loader twice on
+   rebuilt pages, which is a console error.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+ENTRY_POINT = "tex-chtml-full.js"
+# Other combined bundles are never loaded once ENTRY_POINT is chosen; everything else
+# (fonts, menu, accessibility, speech) can be fetched lazily by MathJax and must be present.
+_UNUSED_BUNDLES = {
+    "tex-chtml.js",
+    "tex-chtml-full-speech.js",
+    "tex-mml-chtml.js",
+    "tex-mml-svg.js",
+    "tex-svg.js",
+    "tex-svg-full.js",
+    "mml-chtml.js",
+    "mml-svg.js",
+    "node-main.js",
+}
+
+
+def mathjax_source() -> Path:
+    """The folder of MathJax's ``es5`` build inside the installed package."""
+    import mathjax
+
+    source = Path(mathjax.__file__).resolve().parent / "static" / "mathjax" / "es5"
+    if not (source / ENTRY_POINT).is_file():
+        raise FileNotFoundError(
+            f"MathJax not found at {source}; install the pinned 'django-static-mathjax' "
+            "(make venv installs it)"
+        )
+    return source
+
+
+def _point_at_local_copy(app, config) -> None:
+    config.mathjax_path = f"mathjax/{ENTRY_POINT}"
+
+
+def _copy_mathjax(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "_static" / "mathjax"
+    shutil.copytree(
+        mathjax_source(),
+        target,
+        dirs_exist_ok=True,
+        ignore=lambda folder, names: [n for n in names if n in _UNUSED_BUNDLES],
+    )
+
+
+def _is_thebe_asset(asset) -> bool:
+    filename = getattr(asset, "filename", None) or str(asset)
+    body = getattr(asset, "attributes", {}).get("body", "") or ""
+    return "thebe" in filename or "THEBE_JS_URL" in body
+
+
+def _drop_thebe(app, pagename, templatename, context, doctree) -> None:
+    for key in ("script_files", "css_files"):
+        if key in context:
+            context[key] = [asset for asset in context[key] if not _is_thebe_asset(asset)]
+
+
+def setup(app):
+    mathjax_source()  # fail early with a clear message
+    app.connect("config-inited", _point_at_local_copy, priority=900)
+    app.connect("html-page-context", _drop_thebe)
+    app.connect("build-finished", _copy_mathjax)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

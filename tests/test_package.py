@@ -1,0 +1,59 @@
+"""The shared package: image grids, seeding and device set-up, the offline book extension."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gancourse.plotting import image_grid
+from gancourse.runtime import configure_tensorflow
+
+
+def test_image_grid_layout_and_scaling():
+    images = np.stack([np.full((4, 5), v, np.float32) for v in (-1.0, 0.0, 1.0)])
+    grid = image_grid(images, ncols=2, padding=1, pad_value=0.5)
+    assert grid.shape == (2 * (4 + 1) + 1, 2 * (5 + 1) + 1)
+    assert grid[1, 1] == 0.0  # -1 maps to black
+    assert grid[1, 7] == 0.5  # 0 maps to mid-grey
+    assert grid[6, 1] == 1.0  # +1 maps to white
+    assert grid[6, 7] == 0.5  # the empty fourth tile keeps the padding value
+    assert grid[0, 0] == 0.5
+
+
+def test_image_grid_accepts_uint8_and_channel_axis():
+    images = np.zeros((3, 28, 28, 1), np.uint8)
+    images[1] = 255
+    grid = image_grid(images, ncols=3, padding=0)
+    assert grid.shape == (28, 84)
+    assert grid[:, 28:56].min() == 1.0 and grid[:, :28].max() == 0.0
+
+
+@pytest.mark.parametrize("bad", [np.zeros((2, 3)), np.zeros((2, 4, 4, 3))])
+def test_image_grid_rejects_other_shapes(bad):
+    with pytest.raises(ValueError, match="expected images of shape"):
+        image_grid(bad)
+
+
+def test_configure_tensorflow_seeds_everything():
+    import tensorflow as tf
+
+    configure_tensorflow(123)
+    first = (np.random.rand(3), tf.random.normal((3,)).numpy())
+    configure_tensorflow(123)
+    second = (np.random.rand(3), tf.random.normal((3,)).numpy())
+    np.testing.assert_array_equal(first[0], second[0])
+    np.testing.assert_array_equal(first[1], second[1])
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "1", True])
+def test_configure_tensorflow_rejects_bad_seeds(seed):
+    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+        configure_tensorflow(seed)
+
+
+def test_offline_mathjax_source_is_installed():
+    from gancourse.sphinx_offline import ENTRY_POINT, mathjax_source
+
+    source = mathjax_source()
+    assert (source / ENTRY_POINT).stat().st_size > 500_000
+    assert any((source / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
