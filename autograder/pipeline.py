@@ -20,6 +20,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -110,6 +111,35 @@ def validate(assignments: list[str] | None = None) -> list[str]:
                     )
                 print(f"validate {path.relative_to(REPOSITORY)}: {'pass' if passed else 'fail'}")
     return problems
+
+
+_SECRET_BLOCK = re.compile(
+    r"### BEGIN (SOLUTION|HIDDEN TESTS)(.*?)### END (SOLUTION|HIDDEN TESTS)", re.DOTALL
+)
+
+
+def secret_lines(assignment: str, hidden_tests_only: bool = False) -> set[str]:
+    """Lines of solutions and hidden tests that students never see, for leak checks.
+
+    Lines longer than 12 characters, stripped; a line that also stands in the released
+    notebook (a message shared by a visible and a hidden assert) is not a secret.
+    """
+    import nbformat
+
+    def lines(text):
+        return {line.strip() for line in text.splitlines() if len(line.strip()) > 12}
+
+    secret, public = set(), set()
+    for source in (SOLUTIONS / assignment).glob("*.ipynb"):
+        for cell in nbformat.read(source, as_version=4).cells:
+            for match in _SECRET_BLOCK.finditer(cell.source):
+                if match.group(1) == "HIDDEN TESTS" or not hidden_tests_only:
+                    secret |= lines(match.group(2))
+        release = RELEASES / assignment / source.name
+        if release.is_file():
+            for cell in nbformat.read(release, as_version=4).cells:
+                public |= lines(cell.source)
+    return secret - public
 
 
 @dataclass

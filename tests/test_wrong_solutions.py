@@ -1,0 +1,84 @@
+"""The tests of the tests: every known-wrong solution must lose points, with a message that
+names the mistake and the book section to reread; the reference must score full marks."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from autograder import pipeline
+from autograder.wrong_solutions import library
+
+ASSIGNMENTS = pipeline.assignment_names()
+CASES = [(a, w.name) for a in ASSIGNMENTS for w in library(a)]
+_RESULTS: dict[str, dict] = {}
+
+
+def results(assignment: str) -> dict:
+    """Run all variants of one assignment in one fresh process (TensorFlow imported once)."""
+    if assignment not in _RESULTS:
+        proc = subprocess.run(
+            [sys.executable, "-m", "autograder.wrong_solutions", assignment, "--json"],
+            cwd=pipeline.REPOSITORY,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        _RESULTS[assignment] = json.loads(proc.stdout.split("=== RESULTS ===", 1)[1])
+    return _RESULTS[assignment]
+
+
+def _graded_functions(assignment: str) -> set[str]:
+    names = set()
+    for path in (pipeline.SOLUTIONS / assignment).glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.metadata.get("nbgrader", {}).get("solution"):
+                names |= set(re.findall(r"^def (\w+)\(", cell.source, re.MULTILINE))
+    return names
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_graded_function_has_wrong_solutions(assignment):
+    covered = {w.function for w in library(assignment)}
+    missing = _graded_functions(assignment) - covered
+    assert not missing, f"{assignment}: no wrong solution exercises {sorted(missing)}"
+    names = [w.name for w in library(assignment)]
+    assert len(names) == len(set(names)), "wrong-solution names must be unique"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_reference_scores_full_marks(assignment):
+    ref = results(assignment)["variants"]["reference"]
+    failed = {g: t["message"] for g, t in ref["tests"].items() if not t["passed"]}
+    assert not failed and not ref["errors"], (
+        f"the reference solution fails: {failed or ref['errors']}"
+    )
+    assert ref["score"] == ref["max_score"] >= 90
+    assert ref["seconds"] < 90, f"the hidden tests take {ref['seconds']} s (limit 90 s)"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_blank_release_scores_zero(assignment):
+    blank = results(assignment)["variants"]["blank"]
+    assert blank["score"] == 0, f"the untouched release earns {blank['score']} points"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("assignment", "name"), CASES)
+def test_wrong_solution_loses_points_and_is_told_why(assignment, name):
+    variant = results(assignment)["variants"][name]
+    assert variant["score"] < variant["max_score"], (
+        f"{name} ({variant['origin']}) scores full marks: no test catches it"
+    )
+    messages = [t["message"] or "" for t in variant["tests"].values() if not t["passed"]]
+    told = [m for m in messages if variant["expect"].lower() in m.lower()]
+    assert told, f"no failure message mentions {variant['expect']!r}; messages: {messages}"
+    assert any("book" in m for m in told), f"the message does not point to the book: {told}"
