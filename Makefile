@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv browser book test test-fast assignments validate screenshots lint format clean clean-book lock
+.PHONY: help venv browser book test test-fast assignments validate autograde release collect feedback export wrong-solutions screenshots lint format clean clean-book lock
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -50,6 +50,27 @@ assignments: $(STAMP) ## Regenerate assignments/ (student versions) from solutio
 
 validate: $(STAMP) ## nbgrader validate: solutions must pass, released notebooks must fail
 	$(BIN)/python -m autograder.pipeline validate
+
+SUBMISSIONS ?= autograder/work/submitted
+OUT ?= autograder/work/graded
+JOBS ?= 2
+autograde: $(STAMP) ## Grade SUBMISSIONS=<dir>/<student>/<assignment>/ in parallel into OUT=<dir>
+	$(BIN)/python -m autograder.pipeline autograde $(SUBMISSIONS) $(OUT) --jobs $(JOBS)
+
+release: $(STAMP) ## Release ASSIGNMENT=<name> to the hub's exchange (nbgrader release_assignment)
+	$(BIN)/python -m autograder.pipeline release $(ASSIGNMENT)
+
+collect: $(STAMP) ## Collect ASSIGNMENT=<name> from the exchange into autograder/work/submitted
+	$(BIN)/python -m autograder.pipeline collect $(ASSIGNMENT)
+
+feedback: $(STAMP) ## Generate and release feedback for ASSIGNMENT=<name> (hidden tests stripped)
+	$(BIN)/python -m autograder.pipeline feedback $(ASSIGNMENT)
+
+export: $(STAMP) ## Export the gradebook to grades.csv (nbgrader export)
+	$(BIN)/python -m autograder.pipeline export $(ASSIGNMENT)
+
+wrong-solutions: $(STAMP) ## Show how every wrong solution of ASSIGNMENT=<name> is caught
+	$(BIN)/python -m autograder.wrong_solutions $(ASSIGNMENT)
 
 lint: $(STAMP) ## Lint and format (fixes locally; only checks when CI=true)
 ifeq ($(CI),true)

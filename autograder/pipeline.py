@@ -4,7 +4,8 @@ Run from the repository root (the Makefile does):
 
     python -m autograder.pipeline generate [ASSIGNMENT ...]
     python -m autograder.pipeline validate [ASSIGNMENT ...]
-    python -m autograder.pipeline autograde SUBMISSIONS OUT [--jobs N] [--timeout S] [--memory-mb M]
+    python -m autograder.pipeline autograde SUBMISSIONS OUT [--jobs N] [--timeout S]
+                                     [--memory-mb M] [--cell-timeout S]
 
 ``generate`` rebuilds ``assignments/`` (student versions) from ``solutions/`` and records the
 hidden tests in the gradebook under ``autograder/work/``. ``autograde`` grades every
@@ -118,28 +119,48 @@ _SECRET_BLOCK = re.compile(
 )
 
 
-def secret_lines(assignment: str, hidden_tests_only: bool = False) -> set[str]:
-    """Lines of solutions and hidden tests that students never see, for leak checks.
+def secret_snippets(assignment: str, hidden_tests_only: bool = False) -> set[tuple[str, str]]:
+    """Pairs of consecutive lines of solutions and hidden tests, for leak checks.
 
-    Lines longer than 12 characters, stripped; a line that also stands in the released
-    notebook (a message shared by a visible and a hidden assert) is not a secret.
+    A page leaks a secret when it holds both lines of a pair: one shared line alone is
+    usually an idiom (`rng = np.random.default_rng(3)`), two in a row are code. Lines are
+    stripped and over 12 characters; a line that also stands in the released notebook (a
+    message shared by a visible and a hidden assert) is not secret and is skipped.
     """
     import nbformat
 
     def lines(text):
-        return {line.strip() for line in text.splitlines() if len(line.strip()) > 12}
+        return [line.strip() for line in text.splitlines() if len(line.strip()) > 12]
 
-    secret, public = set(), set()
+    blocks, public = [], set()
     for source in (SOLUTIONS / assignment).glob("*.ipynb"):
         for cell in nbformat.read(source, as_version=4).cells:
             for match in _SECRET_BLOCK.finditer(cell.source):
                 if match.group(1) == "HIDDEN TESTS" or not hidden_tests_only:
-                    secret |= lines(match.group(2))
+                    blocks.append(lines(match.group(2)))
         release = RELEASES / assignment / source.name
         if release.is_file():
             for cell in nbformat.read(release, as_version=4).cells:
-                public |= lines(cell.source)
-    return secret - public
+                public.update(lines(cell.source))
+    pairs = set()
+    for block in blocks:
+        secret = [line for line in block if line not in public]
+        pairs.update(zip(secret, secret[1:], strict=False))
+    return pairs
+
+
+def leaked_snippets(text: str, snippets: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The snippets of which ``text`` holds both lines."""
+    return sorted(pair for pair in snippets if pair[0] in text and pair[1] in text)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use while it is graded."""
+
+    timeout: float = 300.0  # seconds for the whole notebook, kernel start included
+    memory_mb: int = 4096  # resident memory of nbgrader, the kernel and their children
+    cell_timeout: int = 120  # seconds for one cell; the cell is interrupted, grading goes on
 
 
 @dataclass
@@ -204,8 +225,7 @@ def grade_one(
     assignment: str,
     template: Path,
     out: Path,
-    timeout: float,
-    memory_mb: int,
+    limits: Limits,
 ) -> list[GradeRow]:
     """Autograde one student's folder for one assignment in an isolated gradebook copy."""
     max_scores = _max_scores(template, assignment)
@@ -232,13 +252,22 @@ def grade_one(
         return rows("missing-notebook", f"no {missing[0]}.ipynb in the submission")
     import nbformat
 
-    for name, path in notebooks.items():
-        if name not in max_scores:
-            continue
+    flags, details = [], []
+    for name in expected:
+        path = notebooks[name]
         try:
-            nbformat.validate(nbformat.read(path, as_version=4))
+            submitted = nbformat.read(path, as_version=4)
+            nbformat.validate(submitted)
         except Exception as err:  # any parse or schema failure means "not a notebook"
             return rows("not-a-notebook", f"{path.name}: {err.__class__.__name__}: {err}"[:300])
+        released = template / "release" / assignment / f"{name}.ipynb"
+        deleted, edited = _test_cell_changes(nbformat.read(released, as_version=4), submitted)
+        if deleted:
+            flags.append("test-cells-deleted")
+            details.append(f"{name}: deleted test cells {deleted} score 0")
+        if edited:
+            flags.append("test-cells-restored")
+            details.append(f"{name}: edited test cells {edited} were graded as released")
 
     with tempfile.TemporaryDirectory(prefix=f"grade-{student}-") as tmp:
         work = Path(tmp)
@@ -255,31 +284,44 @@ def grade_one(
             assignment,
             f"--student={student}",
             "--force",
+            f"--Execute.timeout={limits.cell_timeout}",
             f"--NbGrader.config_file={CONFIG}",
         ]
         with open(work / "autograde.log", "w") as log:
             process = subprocess.Popen(
                 command, cwd=tmp, env=_nbgrader_env(work), stdout=log, stderr=subprocess.STDOUT
             )
-            limit = _watch(process, timeout, memory_mb * 1024 * 1024)
+            limit = _watch(process, limits.timeout, limits.memory_mb * 1024 * 1024)
         log_text = (work / "autograde.log").read_text(errors="replace")
+        logs = out / "logs"
+        logs.mkdir(exist_ok=True)
+        (logs / f"{student}--{assignment}.log").write_text(log_text)
         if limit == "timeout":
-            return rows("timeout", f"grading took longer than {timeout:.0f} s")
+            return rows("timeout", f"grading took longer than {limits.timeout:.0f} s")
         if limit == "memory":
-            return rows("memory-limit", f"the notebook used more than {memory_mb} MB")
+            return rows("memory-limit", f"the notebook used more than {limits.memory_mb} MB")
+        if _kernel_died(log_text):
+            return rows(
+                "kernel-died",
+                "the kernel died while running the notebook "
+                "(os._exit, a crash or the system's out-of-memory killer)",
+            )
         if process.returncode != 0:
+            if "CellTimeoutError" in log_text:
+                return rows("cell-timeout", _summarise_log(log_text))
             return rows("error", _summarise_log(log_text))
         try:
             scores = _gradebook_scores(work, assignment, student)
         except Exception as err:
             return rows("error", f"no grades recorded: {err}")
-        status = "graded"
-        if "CellTimeoutError" in log_text or "Kernel died" in log_text:
-            status = "graded-with-errors"
+        if "CellTimeoutError" in log_text or "Timeout waiting for execute reply" in log_text:
+            flags.append("cell-timeout")
+            details.append("a cell ran past the per-cell time limit and was interrupted")
+        status = "+".join(["graded", *dict.fromkeys(flags)])
         feedback = run_nbgrader(
             ["generate_feedback", assignment, f"--student={student}", "--force"],
             work=work,
-            timeout=timeout,
+            timeout=limits.timeout,
             cwd=tmp,
         )
         source = work / "feedback" / student / assignment
@@ -289,8 +331,30 @@ def grade_one(
             for html in source.glob("*.html"):
                 shutil.copy2(html, destination / html.name)
         else:
-            status += "-no-feedback"
-        return rows(status, scores=scores)
+            status += "+no-feedback"
+        return rows(status, "; ".join(details), scores=scores)
+
+
+def _test_cell_changes(released, submitted) -> tuple[list[str], list[str]]:
+    """Test cells of the release that the submission deleted, and those it edited."""
+    from nbgrader.utils import is_grade, is_solution
+
+    def tests(nb):
+        return {
+            c.metadata["nbgrader"]["grade_id"]: c.source
+            for c in nb.cells
+            if c.cell_type == "code" and is_grade(c) and not is_solution(c)
+        }
+
+    original, found = tests(released), tests(submitted)
+    deleted = sorted(set(original) - set(found))
+    edited = sorted(g for g in original if g in found and found[g].strip() != original[g].strip())
+    return deleted, edited
+
+
+def _kernel_died(log_text: str) -> bool:
+    markers = ("DeadKernelError", "Kernel died", "kernel died", "Kernel is dead")
+    return any(marker in log_text for marker in markers)
 
 
 def _summarise_log(log_text: str) -> str:
@@ -312,8 +376,7 @@ def autograde(
     submissions: Path,
     out: Path,
     jobs: int | None = None,
-    timeout: float = 300.0,
-    memory_mb: int = 4096,
+    limits: Limits = Limits(),
     progress: bool = True,
 ) -> list[GradeRow]:
     """Grade every submission under ``submissions`` in parallel; write grades.csv and feedback."""
@@ -336,11 +399,10 @@ def autograde(
             if assignment not in known:
                 rows.append(GradeRow(student, assignment, "", 0.0, 0.0, "unknown-assignment"))
                 continue
-            futures[
-                pool.submit(
-                    grade_one, folder, student, assignment, template, out, timeout, memory_mb
-                )
-            ] = (student, assignment)
+            futures[pool.submit(grade_one, folder, student, assignment, template, out, limits)] = (
+                student,
+                assignment,
+            )
         iterator = as_completed(futures)
         if progress:
             from tqdm import tqdm
@@ -362,6 +424,38 @@ def autograde(
     return rows
 
 
+# nbgrader's own commands for the hub's exchange, run with the course configuration.
+_EXCHANGE_COMMANDS = {
+    "release": "copy assignments/<assignment> to the exchange for students to fetch",
+    "collect": "copy students' submissions from the exchange into autograder/work/submitted",
+    "feedback": "generate and release feedback for an autograded assignment",
+    "export": "export the gradebook's grades to grades.csv in the current folder",
+}
+
+
+def _exchange(command: str, assignment: str | None) -> int:
+    steps = {
+        "release": [["release_assignment", assignment, "--force"]],
+        "collect": [["collect", assignment, "--update"]],
+        "feedback": [
+            ["generate_feedback", assignment, "--force"],
+            ["release_feedback", assignment],
+        ],
+        "export": [
+            ["export", "--to", str(Path.cwd() / "grades.csv")]
+            + ([f"--assignment={assignment}"] if assignment else [])
+        ],
+    }[command]
+    for step in steps:
+        result = run_nbgrader(step)
+        print(result.stdout, end="")
+        if result.returncode != 0:
+            print(result.stderr[-4000:], file=sys.stderr)
+            print(f"error: nbgrader {' '.join(step)} failed", file=sys.stderr)
+            return result.returncode
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.pipeline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -375,9 +469,15 @@ def main(argv=None) -> int:
     auto.add_argument("--jobs", type=int, default=None)
     auto.add_argument("--timeout", type=float, default=300.0, help="seconds per submission")
     auto.add_argument("--memory-mb", type=int, default=4096, help="memory per submission")
+    auto.add_argument("--cell-timeout", type=int, default=120, help="seconds per cell")
+    for command, text in _EXCHANGE_COMMANDS.items():
+        exchange = sub.add_parser(command, help=text)
+        exchange.add_argument("assignment", nargs="?" if command == "export" else None)
     args = parser.parse_args(argv)
 
     try:
+        if args.command in _EXCHANGE_COMMANDS:
+            return _exchange(args.command, args.assignment)
         if args.command == "generate":
             generate(args.assignments or None)
         elif args.command == "validate":
@@ -386,7 +486,8 @@ def main(argv=None) -> int:
                 print("\n".join(problems), file=sys.stderr)
                 return 1
         elif args.command == "autograde":
-            rows = autograde(args.submissions, args.out, args.jobs, args.timeout, args.memory_mb)
+            limits = Limits(args.timeout, args.memory_mb, args.cell_timeout)
+            rows = autograde(args.submissions, args.out, args.jobs, limits)
             counts: dict[str, int] = {}
             for row in rows:
                 counts[row.status] = counts.get(row.status, 0) + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -10,6 +11,7 @@ import nbformat
 import pytest
 
 from autograder import pipeline
+from autograder.wrong_solutions import library
 
 ASSIGNMENTS = pipeline.assignment_names()
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.DOTALL)
@@ -60,7 +62,7 @@ def test_release_contains_no_solution_and_no_hidden_test(name):
                 assert "raise NotImplementedError()" in cell.source, meta["grade_id"]
             if original is not None and HIDDEN.search(original.source):
                 assert len(cell.source) < len(original.source), meta["grade_id"]
-    assert pipeline.secret_lines(name), "expected secret lines to compare against"
+    assert pipeline.secret_snippets(name), "expected secret lines to compare against"
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
@@ -93,38 +95,127 @@ def test_validate_solutions_pass_and_releases_fail():
     assert pipeline.validate() == []
 
 
-@pytest.mark.slow
-def test_autograde_round_trip(tmp_path):
-    """The solution scores full marks, the untouched release zero, a non-notebook a status."""
-    name = ASSIGNMENTS[0]
-    submissions = tmp_path / "submitted"
-    for student, source in [("alice", pipeline.SOLUTIONS), ("bob", pipeline.RELEASES)]:
-        shutil.copytree(source / name, submissions / student / name)
+def _answered_release(name: str):
+    """What a good student submits: the released notebook with every answer cell filled in."""
+    answers = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in _cells(pipeline.SOLUTIONS / name / f"{name}.ipynb")
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+    notebook = nbformat.read(pipeline.RELEASES / name / f"{name}.ipynb", as_version=4)
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = answers[grade_id]
+    return notebook
+
+
+def _write_submissions(name: str, submissions) -> None:
+    """A correct, a blank, a non-notebook and the instructor's usual suspects."""
+
+    def write(student, edit=None):
+        notebook = _answered_release(name)
+        if edit is not None:
+            notebook.cells = [c for c in (edit(c) for c in notebook.cells) if c is not None]
+        folder = submissions / student / name
+        folder.mkdir(parents=True)
+        nbformat.write(notebook, folder / f"{name}.ipynb")
+
+    kinds = {
+        c.metadata["nbgrader"]["grade_id"]: c
+        for c in _answered_release(name).cells
+        if c.metadata.get("nbgrader", {}).get("grade_id")
+    }
+    first_test = next(
+        g
+        for g, c in kinds.items()
+        if c.metadata.nbgrader.get("grade") and not c.metadata.nbgrader.get("solution")
+    )
+    first_answer = next(g for g, c in kinds.items() if c.metadata.nbgrader.get("solution"))
+    wrong = library(name)[0]
+    wrong_cell = next(g for g, c in kinds.items() if f"def {wrong.function}(" in c.source)
+
+    def on(grade_id, change):
+        def edit(cell):
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+                return change(cell)
+            return cell
+
+        return edit
+
+    def append(code):
+        def change(cell):
+            cell.source += "\n\n" + code
+            return cell
+
+        return change
+
+    write("alice")
+    shutil.copytree(pipeline.RELEASES / name, submissions / "bob" / name)
     (submissions / "carol" / name).mkdir(parents=True)
     (submissions / "carol" / name / f"{name}.ipynb").write_text("this is not a notebook")
+    write("dave", on(first_test, lambda cell: None))  # deleted a test cell
 
-    rows = pipeline.autograde(submissions, tmp_path / "out", jobs=2, progress=False)
-    by_student = {row.student_id: row for row in rows}
-    assert set(by_student) == {"alice", "bob", "carol"}
-    alice, bob, carol = by_student["alice"], by_student["bob"], by_student["carol"]
-    assert alice.status == "graded" and alice.score == alice.max_score > 0
-    assert bob.status == "graded" and bob.score == 0
-    assert carol.status == "not-a-notebook" and carol.score == 0
+    def empty(cell):
+        cell.source = "pass  # tests? what tests?"
+        return cell
+
+    write("erin", on(first_test, empty))  # emptied a test cell
+    write("frank", on(first_answer, append("while True:\n    pass")))  # loops forever
+    write("gina", on(first_answer, append("import os\n\nos._exit(1)")))  # kills its kernel
+    hog = "import numpy\n\nhog = numpy.ones(5 * 2**30 // 8)"  # 5 GiB at once
+    write("hank", on(first_answer, append(hog)))
+    write("ivan", on(wrong_cell, append(wrong.source)))  # a known wrong solution
+
+
+@pytest.mark.slow
+def test_autograde_round_trip(tmp_path):
+    """Correct, blank and broken submissions: every one gets a row, the good ones their marks."""
+    name = ASSIGNMENTS[0]
+    submissions = tmp_path / "submitted"
+    _write_submissions(name, submissions)
+
+    # The cell limit must leave room for importing TensorFlow on a busy machine.
+    limits = pipeline.Limits(timeout=400, memory_mb=2500, cell_timeout=60)
+    rows = pipeline.autograde(submissions, tmp_path / "out", jobs=2, limits=limits, progress=False)
+    row = {r.student_id: r for r in rows}
+    assert sorted(row) == ["alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "ivan"]
+    full = row["alice"].max_score
+    assert row["alice"].status == "graded" and row["alice"].score == full > 0
+    assert row["bob"].status == "graded" and row["bob"].score == 0
+    assert row["carol"].status == "not-a-notebook" and row["carol"].score == 0
+    assert row["dave"].status == "graded+test-cells-deleted" and 0 < row["dave"].score < full
+    # The emptied test cell is graded as released: a correct answer keeps its points.
+    assert row["erin"].status == "graded+test-cells-restored" and row["erin"].score == full
+    # The loop runs at the top of a cell after the function is defined: interrupted, graded.
+    assert row["frank"].status == "graded+cell-timeout" and row["frank"].score == full
+    assert row["gina"].status == "kernel-died" and row["gina"].score == 0
+    assert row["hank"].status == "memory-limit" and row["hank"].score == 0
 
     grades = (tmp_path / "out" / "grades.csv").read_text().splitlines()
-    assert grades[0] == ",".join(pipeline.GRADES_COLUMNS) and len(grades) == 4
+    assert grades[0] == ",".join(pipeline.GRADES_COLUMNS) and len(grades) == 1 + len(row)
 
-    # Lines over 20 characters: shorter ones (`m = (p + q) / 2`) also stand in the prose.
-    hidden_lines = {
-        line for line in pipeline.secret_lines(name, hidden_tests_only=True) if len(line) > 20
-    }
-    for student in ("alice", "bob"):
+    hidden = pipeline.secret_snippets(name, hidden_tests_only=True)
+    for student in ("alice", "bob", "dave"):
         feedback = list((tmp_path / "out" / "feedback" / student / name).glob("*.html"))
         assert feedback, f"no feedback for {student}"
         text = feedback[0].read_text()
         assert "HIDDEN TESTS" not in text
-        import html as html_module
-
-        plain = html_module.unescape(re.sub(r"<[^>]+>", "", text))
-        leaked = [line for line in hidden_lines if line in plain]
+        plain = html.unescape(re.sub(r"<[^>]+>", "", text))
+        leaked = pipeline.leaked_snippets(plain, hidden)
         assert not leaked, f"hidden test source in {student}'s feedback: {leaked[:2]}"
+    # A wrong answer's feedback carries the hidden test's teaching message.
+    wrong = library(name)[0]
+    ivan = html.unescape(
+        (tmp_path / "out" / "feedback" / "ivan" / name / f"{name}.html").read_text()
+    )
+    assert row["ivan"].status == "graded" and row["ivan"].score < full
+    assert wrong.expect in ivan and "book:" in ivan
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_leak_check_flags_two_solution_lines_but_not_one(name):
+    snippets = pipeline.secret_snippets(name)
+    first, second = sorted(snippets)[0]
+    assert pipeline.leaked_snippets(f"<p>{first}</p>\n<p>{second}</p>", snippets)
+    assert not pipeline.leaked_snippets(f"<p>{first}</p>", {(first, second)})
