@@ -1,0 +1,1 @@
+"""Maintenance scripts: run them as modules from the repository root."""
