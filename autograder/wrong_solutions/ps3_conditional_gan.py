@@ -1,0 +1,364 @@
+"""Known-wrong answers to ps3-conditional-gan, each a bug seen in public conditional GAN code.
+
+Run ``python -m autograder.wrong_solutions ps3-conditional-gan``: every entry must lose points,
+and a failing test's message must contain its ``expect`` text. The contract asks for fake
+labels drawn uniformly, independently of ``real_labels``; reusing ``real_labels`` is listed
+here as wrong (see the notebook's section 3 for why).
+"""
+
+from autograder.wrong_solutions import WrongSolution
+
+WRONG_SOLUTIONS = [
+    WrongSolution(
+        name="discriminator-sigmoid-output",
+        function="build_conditional_discriminator",
+        source="""
+def build_conditional_discriminator(num_classes=10):
+    image = keras.Input(shape=(28, 28, 1), name="image")
+    label = keras.Input(shape=(), dtype="int32", name="label")
+    label_map = keras.layers.Embedding(num_classes, 28 * 28)(label)
+    label_map = keras.layers.Reshape((28, 28, 1))(label_map)
+    x = keras.layers.Concatenate()([image, label_map])
+    x = keras.layers.Conv2D(32, 4, strides=2, padding="same")(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Dropout(0.3)(x)
+    x = keras.layers.Conv2D(64, 4, strides=2, padding="same")(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Dropout(0.3)(x)
+    x = keras.layers.Flatten()(x)
+    logit = keras.layers.Dense(1, activation="sigmoid")(x)
+    return keras.Model([image, label], logit)
+""",
+        expect="sigmoid",
+        origin="conditional GAN tutorials ending the discriminator in sigmoid while the loss uses from_logits=True",
+    ),
+    WrongSolution(
+        name="generator-ignores-labels",
+        function="build_conditional_generator",
+        source="""
+def build_conditional_generator(latent_dim=100, num_classes=10):
+    noise = keras.Input(shape=(latent_dim,), name="noise")
+    label = keras.Input(shape=(), dtype="int32", name="label")
+    embedded = keras.layers.Embedding(num_classes, 50)(label)
+    x = keras.layers.Concatenate()([noise, noise])
+    x = keras.layers.Dense(7 * 7 * 256, use_bias=False)(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Reshape((7, 7, 256))(x)
+    x = keras.layers.Conv2DTranspose(64, 4, strides=2, padding="same", use_bias=False)(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    image = keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh")(x)
+    return keras.Model([noise, label], image)
+""",
+        expect="ignores the label",
+        origin="the label input declared but its embedding never concatenated (a copy-paste of noise)",
+    ),
+    WrongSolution(
+        name="discriminator-ignores-labels",
+        function="build_conditional_discriminator",
+        source="""
+def build_conditional_discriminator(num_classes=10):
+    image = keras.Input(shape=(28, 28, 1), name="image")
+    label = keras.Input(shape=(), dtype="int32", name="label")
+    label_map = keras.layers.Embedding(num_classes, 28 * 28)(label)
+    label_map = keras.layers.Reshape((28, 28, 1))(label_map)
+    x = keras.layers.Concatenate()([image, image])
+    x = keras.layers.Conv2D(32, 4, strides=2, padding="same")(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Dropout(0.3)(x)
+    x = keras.layers.Conv2D(64, 4, strides=2, padding="same")(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Dropout(0.3)(x)
+    x = keras.layers.Flatten()(x)
+    logit = keras.layers.Dense(1)(x)
+    return keras.Model([image, label], logit)
+""",
+        expect="ignores the label",
+        origin="conditional discriminators whose label map is built but not concatenated with the image",
+    ),
+    WrongSolution(
+        name="generator-hard-codes-ten-classes",
+        function="build_conditional_generator",
+        source="""
+def build_conditional_generator(latent_dim=100, num_classes=10):
+    noise = keras.Input(shape=(latent_dim,), name="noise")
+    label = keras.Input(shape=(), dtype="int32", name="label")
+    embedded = keras.layers.Embedding(10, 50)(label)
+    x = keras.layers.Concatenate()([noise, embedded])
+    x = keras.layers.Dense(7 * 7 * 256, use_bias=False)(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Reshape((7, 7, 256))(x)
+    x = keras.layers.Conv2DTranspose(64, 4, strides=2, padding="same", use_bias=False)(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    image = keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh")(x)
+    return keras.Model([noise, label], image)
+""",
+        expect="num_classes",
+        origin="Embedding(10, ...) hard-coded for MNIST and reused for other datasets",
+    ),
+    WrongSolution(
+        name="generator-linear-output",
+        function="build_conditional_generator",
+        source="""
+def build_conditional_generator(latent_dim=100, num_classes=10):
+    noise = keras.Input(shape=(latent_dim,), name="noise")
+    label = keras.Input(shape=(), dtype="int32", name="label")
+    embedded = keras.layers.Embedding(num_classes, 50)(label)
+    x = keras.layers.Concatenate()([noise, embedded])
+    x = keras.layers.Dense(7 * 7 * 256, use_bias=False)(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Reshape((7, 7, 256))(x)
+    x = keras.layers.Conv2DTranspose(64, 4, strides=2, padding="same", use_bias=False)(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    image = keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same")(x)
+    return keras.Model([noise, label], image)
+""",
+        expect="tanh",
+        origin="the output layer's activation='tanh' lost in a refactor",
+    ),
+    WrongSolution(
+        name="generator-ignores-latent-dim",
+        function="build_conditional_generator",
+        source="""
+def build_conditional_generator(latent_dim=100, num_classes=10):
+    noise = keras.Input(shape=(LATENT_DIM,), name="noise")
+    label = keras.Input(shape=(), dtype="int32", name="label")
+    embedded = keras.layers.Embedding(num_classes, 50)(label)
+    x = keras.layers.Concatenate()([noise, embedded])
+    x = keras.layers.Dense(7 * 7 * 256, use_bias=False)(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Reshape((7, 7, 256))(x)
+    x = keras.layers.Conv2DTranspose(64, 4, strides=2, padding="same", use_bias=False)(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    image = keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh")(x)
+    return keras.Model([noise, label], image)
+""",
+        expect="latent_dim",
+        origin="builders that read a global LATENT_DIM instead of their argument",
+    ),
+    WrongSolution(
+        name="fake-labels-reuse-real-labels",
+        function="conditional_train_step",
+        source="""
+def conditional_train_step(generator, discriminator, generator_optimizer,
+                           discriminator_optimizer, real_images, real_labels, latent_dim=100):
+    real_images = tf.convert_to_tensor(real_images, dtype=tf.float32)
+    real_labels = tf.cast(tf.reshape(real_labels, (-1,)), tf.int32)
+    batch = tf.shape(real_images)[0]
+    noise = tf.random.normal((batch, latent_dim))
+    fake_labels = real_labels
+    with tf.GradientTape() as generator_tape, tf.GradientTape() as discriminator_tape:
+        fake_images = generator([noise, fake_labels], training=True)
+        real_logits = discriminator([real_images, real_labels], training=True)
+        fake_logits = discriminator([fake_images, fake_labels], training=True)
+        d_loss = discriminator_loss(real_logits, fake_logits)
+        g_loss = generator_loss(fake_logits)
+    d_gradients = discriminator_tape.gradient(d_loss, discriminator.trainable_variables)
+    g_gradients = generator_tape.gradient(g_loss, generator.trainable_variables)
+    discriminator_optimizer.apply_gradients(zip(d_gradients, discriminator.trainable_variables))
+    generator_optimizer.apply_gradients(zip(g_gradients, generator.trainable_variables))
+    return {"d_loss": d_loss, "g_loss": g_loss}
+""",
+        expect="independently of real_labels",
+        origin="tutorials that condition the fakes on the real batch's labels",
+    ),
+    WrongSolution(
+        name="fake-labels-miss-last-class",
+        function="conditional_train_step",
+        source="""
+def conditional_train_step(generator, discriminator, generator_optimizer,
+                           discriminator_optimizer, real_images, real_labels, latent_dim=100):
+    real_images = tf.convert_to_tensor(real_images, dtype=tf.float32)
+    real_labels = tf.cast(tf.reshape(real_labels, (-1,)), tf.int32)
+    batch = tf.shape(real_images)[0]
+    noise = tf.random.normal((batch, latent_dim))
+    fake_labels = tf.random.uniform((batch,), 0, NUM_CLASSES - 1, dtype=tf.int32)
+    with tf.GradientTape() as generator_tape, tf.GradientTape() as discriminator_tape:
+        fake_images = generator([noise, fake_labels], training=True)
+        real_logits = discriminator([real_images, real_labels], training=True)
+        fake_logits = discriminator([fake_images, fake_labels], training=True)
+        d_loss = discriminator_loss(real_logits, fake_logits)
+        g_loss = generator_loss(fake_logits)
+    d_gradients = discriminator_tape.gradient(d_loss, discriminator.trainable_variables)
+    g_gradients = generator_tape.gradient(g_loss, generator.trainable_variables)
+    discriminator_optimizer.apply_gradients(zip(d_gradients, discriminator.trainable_variables))
+    generator_optimizer.apply_gradients(zip(g_gradients, generator.trainable_variables))
+    return {"d_loss": d_loss, "g_loss": g_loss}
+""",
+        expect="never drawn",
+        origin="an exclusive upper bound treated as inclusive (np.random.randint(0, 9) for 10 classes)",
+    ),
+    WrongSolution(
+        name="real-labels-for-fakes",
+        function="conditional_train_step",
+        source="""
+def conditional_train_step(generator, discriminator, generator_optimizer,
+                           discriminator_optimizer, real_images, real_labels, latent_dim=100):
+    real_images = tf.convert_to_tensor(real_images, dtype=tf.float32)
+    real_labels = tf.cast(tf.reshape(real_labels, (-1,)), tf.int32)
+    batch = tf.shape(real_images)[0]
+    noise = tf.random.normal((batch, latent_dim))
+    fake_labels = tf.random.uniform((batch,), 0, NUM_CLASSES, dtype=tf.int32)
+    with tf.GradientTape() as generator_tape, tf.GradientTape() as discriminator_tape:
+        fake_images = generator([noise, fake_labels], training=True)
+        real_logits = discriminator([real_images, real_labels], training=True)
+        fake_logits = discriminator([fake_images, real_labels], training=True)
+        d_loss = discriminator_loss(real_logits, fake_logits)
+        g_loss = generator_loss(fake_logits)
+    d_gradients = discriminator_tape.gradient(d_loss, discriminator.trainable_variables)
+    g_gradients = generator_tape.gradient(g_loss, generator.trainable_variables)
+    discriminator_optimizer.apply_gradients(zip(d_gradients, discriminator.trainable_variables))
+    generator_optimizer.apply_gradients(zip(g_gradients, generator.trainable_variables))
+    return {"d_loss": d_loss, "g_loss": g_loss}
+""",
+        expect="generated for",
+        origin="the discriminator given real_labels with the fakes, which were generated for other labels",
+    ),
+    WrongSolution(
+        name="swapped-labels-in-step",
+        function="conditional_train_step",
+        source="""
+def conditional_train_step(generator, discriminator, generator_optimizer,
+                           discriminator_optimizer, real_images, real_labels, latent_dim=100):
+    real_images = tf.convert_to_tensor(real_images, dtype=tf.float32)
+    real_labels = tf.cast(tf.reshape(real_labels, (-1,)), tf.int32)
+    batch = tf.shape(real_images)[0]
+    noise = tf.random.normal((batch, latent_dim))
+    fake_labels = tf.random.uniform((batch,), 0, NUM_CLASSES, dtype=tf.int32)
+    with tf.GradientTape() as generator_tape, tf.GradientTape() as discriminator_tape:
+        fake_images = generator([noise, fake_labels], training=True)
+        real_logits = discriminator([real_images, real_labels], training=True)
+        fake_logits = discriminator([fake_images, fake_labels], training=True)
+        d_loss = discriminator_loss(fake_logits, real_logits)
+        g_loss = generator_loss(fake_logits)
+    d_gradients = discriminator_tape.gradient(d_loss, discriminator.trainable_variables)
+    g_gradients = generator_tape.gradient(g_loss, generator.trainable_variables)
+    discriminator_optimizer.apply_gradients(zip(d_gradients, discriminator.trainable_variables))
+    generator_optimizer.apply_gradients(zip(g_gradients, generator.trainable_variables))
+    return {"d_loss": d_loss, "g_loss": g_loss}
+""",
+        expect="labels swapped",
+        origin="real labelled 0 and fake 1 (the loss's arguments swapped)",
+    ),
+    WrongSolution(
+        name="saturating-generator-loss",
+        function="conditional_train_step",
+        source="""
+def conditional_train_step(generator, discriminator, generator_optimizer,
+                           discriminator_optimizer, real_images, real_labels, latent_dim=100):
+    real_images = tf.convert_to_tensor(real_images, dtype=tf.float32)
+    real_labels = tf.cast(tf.reshape(real_labels, (-1,)), tf.int32)
+    batch = tf.shape(real_images)[0]
+    noise = tf.random.normal((batch, latent_dim))
+    fake_labels = tf.random.uniform((batch,), 0, NUM_CLASSES, dtype=tf.int32)
+    with tf.GradientTape() as generator_tape, tf.GradientTape() as discriminator_tape:
+        fake_images = generator([noise, fake_labels], training=True)
+        real_logits = discriminator([real_images, real_labels], training=True)
+        fake_logits = discriminator([fake_images, fake_labels], training=True)
+        d_loss = discriminator_loss(real_logits, fake_logits)
+        g_loss = tf.reduce_mean(tf.math.log(1.0 - tf.sigmoid(fake_logits) + 1e-8))
+    d_gradients = discriminator_tape.gradient(d_loss, discriminator.trainable_variables)
+    g_gradients = generator_tape.gradient(g_loss, generator.trainable_variables)
+    discriminator_optimizer.apply_gradients(zip(d_gradients, discriminator.trainable_variables))
+    generator_optimizer.apply_gradients(zip(g_gradients, generator.trainable_variables))
+    return {"d_loss": d_loss, "g_loss": g_loss}
+""",
+        expect="saturating",
+        origin="literal transcriptions of the minimax objective",
+    ),
+    WrongSolution(
+        name="training-flag-omitted",
+        function="conditional_train_step",
+        source="""
+def conditional_train_step(generator, discriminator, generator_optimizer,
+                           discriminator_optimizer, real_images, real_labels, latent_dim=100):
+    real_images = tf.convert_to_tensor(real_images, dtype=tf.float32)
+    real_labels = tf.cast(tf.reshape(real_labels, (-1,)), tf.int32)
+    batch = tf.shape(real_images)[0]
+    noise = tf.random.normal((batch, latent_dim))
+    fake_labels = tf.random.uniform((batch,), 0, NUM_CLASSES, dtype=tf.int32)
+    with tf.GradientTape() as generator_tape, tf.GradientTape() as discriminator_tape:
+        fake_images = generator([noise, fake_labels])
+        real_logits = discriminator([real_images, real_labels])
+        fake_logits = discriminator([fake_images, fake_labels])
+        d_loss = discriminator_loss(real_logits, fake_logits)
+        g_loss = generator_loss(fake_logits)
+    d_gradients = discriminator_tape.gradient(d_loss, discriminator.trainable_variables)
+    g_gradients = generator_tape.gradient(g_loss, generator.trainable_variables)
+    discriminator_optimizer.apply_gradients(zip(d_gradients, discriminator.trainable_variables))
+    generator_optimizer.apply_gradients(zip(g_gradients, generator.trainable_variables))
+    return {"d_loss": d_loss, "g_loss": g_loss}
+""",
+        expect="training=True",
+        origin="custom loops that call the models without training=True",
+    ),
+    WrongSolution(
+        name="generator-step-also-updates-discriminator",
+        function="conditional_train_step",
+        source="""
+def conditional_train_step(generator, discriminator, generator_optimizer,
+                           discriminator_optimizer, real_images, real_labels, latent_dim=100):
+    real_images = tf.convert_to_tensor(real_images, dtype=tf.float32)
+    real_labels = tf.cast(tf.reshape(real_labels, (-1,)), tf.int32)
+    batch = tf.shape(real_images)[0]
+    noise = tf.random.normal((batch, latent_dim))
+    fake_labels = tf.random.uniform((batch,), 0, NUM_CLASSES, dtype=tf.int32)
+    with tf.GradientTape() as discriminator_tape:
+        fake_images = generator([noise, fake_labels], training=True)
+        real_logits = discriminator([real_images, real_labels], training=True)
+        fake_logits = discriminator([fake_images, fake_labels], training=True)
+        d_loss = discriminator_loss(real_logits, fake_logits)
+    d_gradients = discriminator_tape.gradient(d_loss, discriminator.trainable_variables)
+    discriminator_optimizer.apply_gradients(zip(d_gradients, discriminator.trainable_variables))
+    # the combined model G -> D, with the discriminator left trainable
+    combined = generator.trainable_variables + discriminator.trainable_variables
+    with tf.GradientTape() as tape:
+        fakes = generator([noise, fake_labels], training=True)
+        g_loss = generator_loss(discriminator([fakes, fake_labels], training=True))
+    generator_optimizer.apply_gradients(zip(tape.gradient(g_loss, combined), combined))
+    return {"d_loss": d_loss, "g_loss": g_loss}
+""",
+        expect="built for",
+        origin="Keras 2 combined GAN model without discriminator.trainable = False",
+    ),
+    WrongSolution(
+        name="sample-training-true",
+        function="generate_by_class",
+        source="""
+def generate_by_class(generator, labels, seed=None, latent_dim=100):
+    labels = tf.constant(np.asarray(labels, dtype=np.int32).reshape(-1))
+    n = int(labels.shape[0])
+    if seed is None:
+        noise = tf.random.normal((n, latent_dim))
+    else:
+        noise = tf.random.stateless_normal((n, latent_dim), seed=[seed, 0])
+    return np.asarray(generator([noise, labels], training=True), dtype=np.float32)
+""",
+        expect="training=False",
+        origin="training=True copied from the train step into the sampler",
+    ),
+    WrongSolution(
+        name="sample-cycles-classes",
+        function="generate_by_class",
+        source="""
+def generate_by_class(generator, labels, seed=None, latent_dim=100):
+    labels = tf.constant(np.asarray(labels, dtype=np.int32).reshape(-1))
+    n = int(labels.shape[0])
+    if seed is None:
+        noise = tf.random.normal((n, latent_dim))
+    else:
+        noise = tf.random.stateless_normal((n, latent_dim), seed=[seed, 0])
+    labels = tf.range(n) % NUM_CLASSES  # the grid code's labels
+    return np.asarray(generator([noise, labels], training=False), dtype=np.float32)
+""",
+        expect="labels[i]",
+        origin="a class-grid sampler reused for arbitrary labels: the argument is ignored",
+    ),
+]
