@@ -1,0 +1,223 @@
+"""Measure the committed models with the course classifier: the quality table.
+
+    python -m gancourse.evaluate                  # prints the table, writes data/weights/quality.json
+    python -m gancourse.evaluate --samples 2000   # quicker, noisier
+
+For every GAN whose weights are in ``data/weights/`` it reports, from ``--samples`` generated
+images and as many real test images:
+
+- **classifier-feature FID** (the Frechet distance between Gaussians fitted to the classifier's
+  128 penultimate features), with its **floor**, the FID between two disjoint real samples of
+  the same size (what a perfect generator would score at this sample size), and its
+  **ceiling**, the FID of the untrained generator;
+- for unconditional models, the **class histogram** of the samples as the classifier labels
+  them, and its largest distance from uniform in percentage points;
+- for conditional models, the **class recovery**: how often the classifier returns the class
+  the generator was asked for, overall and per class.
+
+The evaluation lab (``book/labs/evaluation.ipynb``) calls :func:`quality_table` and explains
+every column.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from gancourse.metrics import frechet_distance_from_features
+from gancourse.train import WEIGHTS_DIR, run_name
+
+#: Targets from the course's quality requirements (fractions, and percentage points).
+TARGETS = {
+    "class_recovery": {"mnist": 0.95, "fashion_mnist": 0.80},
+    "histogram_max_deviation_pp": {"mnist": 2.0},
+}
+GANS = (
+    ("dcgan", "mnist"),
+    ("dcgan", "fashion_mnist"),
+    ("cdcgan", "mnist"),
+    ("cdcgan", "fashion_mnist"),
+    ("wgan-gp", "mnist"),
+)
+
+
+def scale_images(images_uint8: np.ndarray) -> np.ndarray:
+    """uint8 (N, 28, 28) to float32 (N, 28, 28, 1) in [-1, 1], the course's convention."""
+    return (images_uint8.astype(np.float32)[..., None] - 127.5) / 127.5
+
+
+def load_classifier(dataset: str, weights_dir: Path | str = WEIGHTS_DIR):
+    from gancourse.models import build_classifier
+
+    classifier = build_classifier()
+    classifier.load_weights(Path(weights_dir) / f"{run_name('classifier', dataset)}.weights.h5")
+    return classifier
+
+
+def load_generator(model: str, dataset: str, weights_dir: Path | str = WEIGHTS_DIR):
+    """The committed generator of ``model`` on ``dataset`` (an untrained one if weights_dir is None)."""
+    from gancourse.models import NUM_CLASSES, build_generator
+
+    generator = build_generator(num_classes=NUM_CLASSES if model == "cdcgan" else None)
+    if weights_dir is not None:
+        generator.load_weights(Path(weights_dir) / f"{run_name(model, dataset)}.weights.h5")
+    return generator
+
+
+def _in_batches(model, inputs, batch_size: int) -> np.ndarray:
+    # Direct calls in inference mode; predict() would build a new graph for every new model.
+    n = len(inputs[0]) if isinstance(inputs, list) else len(inputs)
+    outputs = []
+    for start in range(0, n, batch_size):
+        if isinstance(inputs, list):
+            chunk = [part[start : start + batch_size] for part in inputs]
+        else:
+            chunk = inputs[start : start + batch_size]
+        outputs.append(np.asarray(model(chunk, training=False)))
+    return np.concatenate(outputs)
+
+
+def generate(generator, n: int, seed: int = 0, labels=None, batch_size: int = 1000) -> np.ndarray:
+    """``n`` images from ``generator`` (in inference mode) for noise drawn with ``seed``."""
+    noise = np.random.default_rng(seed).standard_normal((n, generator.inputs[0].shape[-1]))
+    noise = noise.astype(np.float32)
+    if len(generator.inputs) == 2:
+        if labels is None:
+            labels = np.arange(n) % 10
+        inputs = [noise, np.asarray(labels, dtype=np.int32)]
+    else:
+        inputs = noise
+    return _in_batches(generator, inputs, batch_size)
+
+
+def classify(classifier, images: np.ndarray, batch_size: int = 1000):
+    """(features, predicted classes) of images in [-1, 1]: one pass through the classifier."""
+    import keras
+
+    both = keras.Model(
+        classifier.input, [classifier.get_layer("features").output, classifier.output]
+    )
+    n = len(images)
+    features, predicted = [], []
+    for start in range(0, n, batch_size):
+        feature_chunk, logits = both(images[start : start + batch_size], training=False)
+        features.append(np.asarray(feature_chunk, dtype=np.float64))
+        predicted.append(np.argmax(np.asarray(logits), axis=1))
+    return np.concatenate(features), np.concatenate(predicted)
+
+
+def class_histogram(predicted: np.ndarray, num_classes: int = 10) -> np.ndarray:
+    return np.bincount(predicted, minlength=num_classes) / len(predicted)
+
+
+def fid_floor_and_ceiling(dataset: str, n: int, seed: int = 0, classifier=None) -> dict:
+    """FID of real vs real (disjoint samples of size n) and of an untrained generator vs real."""
+    from gancourse.data import load_dataset
+
+    classifier = classifier or load_classifier(dataset)
+    (x_train, _), (x_test, _) = load_dataset(dataset)
+    rng = np.random.default_rng(seed)
+    real_test = scale_images(x_test[rng.permutation(len(x_test))[:n]])
+    real_train = scale_images(x_train[rng.permutation(len(x_train))[:n]])
+    test_features, _ = classify(classifier, real_test)
+    train_features, _ = classify(classifier, real_train)
+    untrained = generate(load_generator("dcgan", dataset, weights_dir=None), n, seed)
+    untrained_features, _ = classify(classifier, untrained)
+    return {
+        "fid_floor": frechet_distance_from_features(train_features, test_features),
+        "fid_ceiling": frechet_distance_from_features(untrained_features, test_features),
+        "test_features": test_features,
+    }
+
+
+def evaluate_model(model: str, dataset: str, n: int = 10_000, seed: int = 0, reference=None):
+    """One row of the quality table (see the module docstring for the columns)."""
+    classifier = load_classifier(dataset)
+    reference = reference or fid_floor_and_ceiling(dataset, n, seed, classifier)
+    generator = load_generator(model, dataset)
+    conditional = model == "cdcgan"
+    labels = np.arange(n) % 10 if conditional else None
+    fakes = generate(generator, n, seed + 1, labels)
+    features, predicted = classify(classifier, fakes)
+    histogram = class_histogram(predicted)
+    row = {
+        "model": model,
+        "dataset": dataset,
+        "samples": n,
+        "fid": frechet_distance_from_features(features, reference["test_features"]),
+        "fid_floor": reference["fid_floor"],
+        "fid_ceiling": reference["fid_ceiling"],
+        "class_histogram": histogram.round(4).tolist(),
+        "histogram_max_deviation_pp": float(100 * np.max(np.abs(histogram - 0.1))),
+    }
+    if conditional:
+        hits = predicted == labels
+        row["class_recovery"] = float(np.mean(hits))
+        row["class_recovery_per_class"] = [
+            round(float(np.mean(hits[labels == c])), 4) for c in range(10)
+        ]
+        target = TARGETS["class_recovery"][dataset]
+        row["target"] = f"class recovery >= {target:.0%}"
+        row["meets_target"] = bool(row["class_recovery"] >= target)
+    elif dataset in TARGETS["histogram_max_deviation_pp"]:
+        target = TARGETS["histogram_max_deviation_pp"][dataset]
+        row["target"] = f"histogram within {target:g} pp of uniform"
+        row["meets_target"] = bool(row["histogram_max_deviation_pp"] <= target)
+    else:
+        row["target"] = "FID between floor and ceiling, reported"
+        row["meets_target"] = bool(row["fid_floor"] <= row["fid"] < row["fid_ceiling"])
+    return row
+
+
+def quality_table(n: int = 10_000, seed: int = 0, weights_dir: Path | str = WEIGHTS_DIR):
+    """Rows for every committed GAN; one floor/ceiling computation per dataset."""
+    rows, references = [], {}
+    for model, dataset in GANS:
+        if not (Path(weights_dir) / f"{run_name(model, dataset)}.weights.h5").exists():
+            continue
+        if dataset not in references:
+            references[dataset] = fid_floor_and_ceiling(dataset, n, seed)
+        rows.append(evaluate_model(model, dataset, n, seed, references[dataset]))
+    return rows
+
+
+def format_table(rows) -> str:
+    lines = [
+        "| model | dataset | FID | floor | ceiling | class recovery | histogram max dev. (pp) | target | met |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        recovery = f"{row['class_recovery']:.1%}" if "class_recovery" in row else "-"
+        lines.append(
+            f"| {row['model']} | {row['dataset']} | {row['fid']:.2f} | {row['fid_floor']:.2f} "
+            f"| {row['fid_ceiling']:.1f} | {recovery} | {row['histogram_max_deviation_pp']:.2f} "
+            f"| {row['target']} | {'yes' if row['meets_target'] else 'NO'} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gancourse.evaluate", description=__doc__)
+    parser.add_argument("--samples", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=str(WEIGHTS_DIR / "quality.json"))
+    args = parser.parse_args(argv)
+    from gancourse.runtime import configure_tensorflow
+
+    configure_tensorflow(args.seed)
+    rows = quality_table(args.samples, args.seed)
+    print(format_table(rows))
+    record = {
+        "command": "python -m gancourse.evaluate --samples " + str(args.samples),
+        "rows": rows,
+    }
+    Path(args.out).write_text(json.dumps(record, indent=1) + "\n")
+    return 0 if all(row["meets_target"] for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""The reference models, the trainer (checkpoints, resume), the committed weights and the
+quality table they must meet, and the training-throughput benchmark."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gancourse.runtime import configure_tensorflow
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+WEIGHTS = REPOSITORY / "data" / "weights"
+COMMITTED = [
+    ("classifier", "mnist"),
+    ("classifier", "fashion_mnist"),
+    ("dcgan", "mnist"),
+    ("dcgan", "fashion_mnist"),
+    ("cdcgan", "mnist"),
+    ("cdcgan", "fashion_mnist"),
+    ("wgan-gp", "mnist"),
+]
+
+configure_tensorflow(0)
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from gancourse import evaluate, models, train  # noqa: E402
+
+
+def test_generator_shapes_range_and_label_dependence():
+    generator = models.build_generator()
+    images = generator(tf.random.normal([3, 100]), training=False)
+    assert images.shape == (3, 28, 28, 1)
+    assert float(tf.reduce_max(tf.abs(images))) < 1.0
+    conditional = models.build_generator(num_classes=10)
+    noise = tf.repeat(tf.random.normal([1, 100]), 2, axis=0)
+    pair = conditional([noise, tf.constant([1, 7])], training=False)
+    assert float(tf.reduce_max(tf.abs(pair[0] - pair[1]))) > 0
+
+
+def test_discriminator_critic_and_classifier_outputs():
+    images = tf.random.uniform([4, 28, 28, 1], -1, 1)
+    assert models.build_discriminator()(images).shape == (4, 1)
+    assert models.build_discriminator(10)([images, tf.constant([0, 1, 2, 3])]).shape == (4, 1)
+    critic = models.build_critic()
+    kinds = {type(layer).__name__ for layer in critic.layers}
+    assert not kinds & {"BatchNormalization", "Dropout"}, "the GP critic must be per-example"
+    classifier = models.build_classifier()
+    assert classifier(images).shape == (4, 10)
+    assert models.classifier_feature_model(classifier)(images).shape == (4, 128)
+
+
+def test_losses_match_binary_cross_entropy():
+    real = tf.constant([[3.0], [-2.0], [0.1]])
+    fake = tf.constant([[-1.0], [4.0], [0.0]])
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+    expected_d = bce(tf.ones_like(real), real) + bce(tf.zeros_like(fake), fake)
+    np.testing.assert_allclose(train.discriminator_loss(real, fake), expected_d, rtol=1e-6)
+    np.testing.assert_allclose(train.generator_loss(fake), bce(tf.ones_like(fake), fake), rtol=1e-6)
+
+
+def test_gradient_penalty_of_a_linear_critic_is_exact():
+    critic = keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(1)]
+    )
+    weights = critic.layers[-1].kernel.numpy()
+    real = tf.random.uniform([5, 28, 28, 1], -1, 1)
+    fake = tf.random.uniform([5, 28, 28, 1], -1, 1)
+    expected = (np.linalg.norm(weights) - 1) ** 2
+    np.testing.assert_allclose(train.gradient_penalty(critic, real, fake), expected, rtol=1e-4)
+
+
+def test_resumed_epoch_sees_exactly_the_remaining_batches():
+    images = tf.constant(np.arange(40, dtype=np.float32).reshape(40, 1))
+    labels = tf.constant(np.arange(40, dtype=np.int32))
+    full = [b.numpy() for b, _ in train.epoch_dataset(images, labels, 4, seed=3, epoch=2)]
+    done = full[:4]
+    rest = [b.numpy() for b, _ in train.epoch_dataset(images, labels, 4, seed=3, epoch=2, skip=4)]
+    np.testing.assert_array_equal(np.concatenate(done + rest), np.concatenate(full))
+    other_epoch = [b.numpy() for b, _ in train.epoch_dataset(images, labels, 4, seed=3, epoch=3)]
+    assert not np.array_equal(np.concatenate(other_epoch), np.concatenate(full))
+
+
+def test_precision_choice_follows_the_hardware(monkeypatch):
+    monkeypatch.setattr(train, "cpu_flags", lambda: {"avx2", "fma"})
+    assert train.choose_precision("auto", on_gpu=False) == "float32"
+    monkeypatch.setattr(train, "cpu_flags", lambda: {"avx512_bf16"})
+    assert train.choose_precision("auto", on_gpu=False) == "mixed_bfloat16"
+    assert train.choose_precision("auto", on_gpu=True) == "mixed_bfloat16"
+    assert train.choose_precision("float32", on_gpu=True) == "float32"
+    assert train.choose_jit("auto", on_gpu=False) is False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["dcgan", "cdcgan", "wgan-gp", "classifier"])
+def test_trainer_stops_resumes_and_writes_weights_and_record(tmp_path, model):
+    common = [
+        "--model", model, "--dataset", "mnist", "--epochs", "2", "--steps-per-epoch", "3",
+        "--batch-size", "16", "--weights-dir", str(tmp_path / "weights"),
+        "--checkpoint-dir", str(tmp_path / "checkpoint"), "--no-progress", "--fid-samples", "0",
+    ]  # fmt: skip
+    command = [sys.executable, "-m", "gancourse.train", *common]
+    # A budget of a few milliseconds stops after the first step, with a checkpoint.
+    stopped = subprocess.run(
+        command + ["--max-minutes", "0.00001"], capture_output=True, text=True, cwd=REPOSITORY
+    )
+    assert stopped.returncode == 0, stopped.stderr[-2000:]
+    assert "Run the same command again to resume" in stopped.stderr
+    state = json.loads((tmp_path / "checkpoint" / "state.json").read_text())
+    assert (state["epoch"], state["step"]) == (0, 1)
+    assert not (tmp_path / "weights").exists()
+
+    finished = subprocess.run(command, capture_output=True, text=True, cwd=REPOSITORY)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    name = train.run_name(model, "mnist")
+    record = json.loads((tmp_path / "weights" / f"{name}.json").read_text())
+    assert record["epochs"] == 2 and record["sessions"] == 2
+    assert [row["epoch"] for row in record["history"]] == [1, 2]
+    assert record["command"].startswith("python -m gancourse.train --model " + model)
+    assert record["machine"]["cpu_cores"] >= 1
+    network = (
+        models.build_classifier()
+        if model == "classifier"
+        else models.build_generator(num_classes=10 if model == "cdcgan" else None)
+    )
+    network.load_weights(tmp_path / "weights" / f"{name}.weights.h5")
+
+
+@pytest.mark.parametrize(("model", "dataset"), COMMITTED)
+def test_committed_weights_load_and_carry_a_training_record(model, dataset):
+    path = train.weights_path(model, dataset)
+    assert path.exists(), f"{path} is missing; train it with python -m gancourse.train"
+    assert path.stat().st_size < 8 * 2**20, "committed weights must stay small"
+    record = train.training_record(model, dataset)
+    for key in ("command", "epochs", "wall_time_s", "machine", "history", "images_seen"):
+        assert key in record
+    assert record["command"].startswith(f"python -m gancourse.train --model {model} ")
+    assert len(record["history"]) == record["epochs"]
+    if model == "classifier":
+        classifier = evaluate.load_classifier(dataset)
+        assert record["test_accuracy"] > (0.98 if dataset == "mnist" else 0.88)
+        assert classifier.count_params() == record["parameters"]
+    else:
+        generator = evaluate.load_generator(model, dataset)
+        images = evaluate.generate(generator, 8, seed=0)
+        assert images.shape == (8, 28, 28, 1) and np.all(np.abs(images) <= 1)
+
+
+def test_committed_quality_table_meets_the_targets():
+    table = json.loads((WEIGHTS / "quality.json").read_text())
+    rows = {(row["model"], row["dataset"]): row for row in table["rows"]}
+    assert set(rows) == {pair for pair in COMMITTED if pair[0] != "classifier"}
+    for (model, dataset), row in rows.items():
+        assert row["samples"] == 10_000
+        assert row["fid_floor"] < row["fid"] < row["fid_ceiling"], (model, dataset)
+        assert row["meets_target"], f"{model} on {dataset} misses: {row['target']}"
+    assert rows[("cdcgan", "mnist")]["class_recovery"] >= 0.95
+    assert rows[("cdcgan", "fashion_mnist")]["class_recovery"] >= 0.80
+    assert rows[("dcgan", "mnist")]["histogram_max_deviation_pp"] <= 2.0
+
+
+def test_quality_table_is_reproduced_by_its_command_on_a_subsample():
+    # The committed numbers come from 10,000 samples; 2,000 give the same picture, noisier.
+    rows = evaluate.quality_table(n=2000)
+    committed = {
+        (row["model"], row["dataset"]): row
+        for row in json.loads((WEIGHTS / "quality.json").read_text())["rows"]
+    }
+    for row in rows:
+        then = committed[(row["model"], row["dataset"])]
+        assert row["fid"] < 0.5 * row["fid_ceiling"]
+        if "class_recovery" in row:
+            assert abs(row["class_recovery"] - then["class_recovery"]) < 0.03
+
+
+def test_flop_count_of_the_tutorial_network_matches_the_published_figure():
+    from tools.bench_train import (
+        training_gflop_per_image,
+        tutorial_discriminator,
+        tutorial_generator,
+    )
+
+    gflop = training_gflop_per_image(tutorial_generator(keras), tutorial_discriminator(keras))
+    assert gflop == pytest.approx(0.45, rel=0.05)
+
+
+@pytest.mark.slow
+def test_bench_prints_a_ratio(tmp_path):
+    out = tmp_path / "bench.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.bench_train", "--steps", "1", "--rounds", "1",
+         "--batch-size", "16", "--bf16-batch-size", "4", "--out", str(out)],
+        capture_output=True, text=True, cwd=REPOSITORY,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(out.read_text())
+    assert report["ratio_course_auto_to_tutorial"] > 0
+    assert set(report["variants"]) >= {"tutorial", "course (float32, graph)"}
+    for variant in report["variants"].values():
+        assert variant["images_per_s"] > 0 and variant["gflop_per_s"] > 0

@@ -1,0 +1,287 @@
+"""Train-step throughput: the course trainer against the TensorFlow tutorial's train step.
+
+    make bench                                   # or: python -m tools.bench_train
+    python -m tools.bench_train --steps 10 --rounds 3 --out artifacts/bench.json
+
+Both trainers train the *same* network, the DCGAN of TensorFlow's DCGAN tutorial (generator:
+Dense to 7x7x256, transposed convolutions 128 (stride 1), 64 and 1 (stride 2), 5x5 kernels;
+discriminator: convolutions 64 and 128, 5x5, stride 2, dropout 0.3), on MNIST batches of 256:
+
+- ``tutorial``: the tutorial's recipe, written out here: ``BinaryCrossentropy(from_logits=True)``
+  losses, a ``tf.function`` step with two tapes, ``from_tensor_slices(images).shuffle(60000)
+  .batch(256)`` with no prefetch;
+- ``course (...)``: :func:`gancourse.train.make_gan_step` fed by
+  :func:`gancourse.train.epoch_dataset` (prefetched, never starves), in three settings: float32
+  graph, float32 with XLA (``jit_compile``) and ``mixed_bfloat16``. ``course (auto)`` is the
+  setting :mod:`gancourse.train` picks by itself on this machine.
+
+The variants run in turns, ``--rounds`` times, each time for ``--steps`` steps, so that a change
+of machine load touches all of them alike; the median round counts. Throughput is reported in
+images per second and in achieved GFLOP/s, counting the network's multiply-adds (forward pass
+of the generator plus two of the discriminator, times three for the backward pass): 0.45 GFLOP
+per image per step for the tutorial network. The time for the course's own MNIST DCGAN to reach
+a fixed classifier-FID comes from its training record (``data/weights/dcgan-mnist.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+#: The classifier-FID (2,000 samples, MNIST) that defines "time to quality".
+TARGET_FID_2K = 5.0
+
+
+def tutorial_generator(keras):
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input(shape=(100,)),
+            layers.Dense(7 * 7 * 256, use_bias=False),
+            layers.BatchNormalization(),
+            layers.LeakyReLU(),
+            layers.Reshape((7, 7, 256)),
+            layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
+            layers.BatchNormalization(),
+            layers.LeakyReLU(),
+            layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
+            layers.BatchNormalization(),
+            layers.LeakyReLU(),
+            layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False),
+            layers.Activation("tanh", dtype="float32"),
+        ]
+    )
+
+
+def tutorial_discriminator(keras):
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(64, 5, strides=2, padding="same"),
+            layers.LeakyReLU(),
+            layers.Dropout(0.3),
+            layers.Conv2D(128, 5, strides=2, padding="same"),
+            layers.LeakyReLU(),
+            layers.Dropout(0.3),
+            layers.Flatten(),
+            layers.Dense(1, dtype="float32"),
+        ]
+    )
+
+
+def multiply_adds(model) -> int:
+    """Forward multiply-adds per image of the Dense, Conv2D and Conv2DTranspose layers."""
+    total = 0
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "Dense":
+            total += int(np.prod(layer.kernel.shape))
+        elif kind == "Conv2D":
+            height, width = layer.output.shape[1:3]
+            total += height * width * int(np.prod(layer.kernel.shape))
+        elif kind == "Conv2DTranspose":
+            # Every input pixel is multiplied by the whole kernel once.
+            height, width = layer.input.shape[1:3]
+            total += height * width * int(np.prod(layer.kernel.shape))
+    return total
+
+
+def training_gflop_per_image(generator, discriminator) -> float:
+    """Generator forward + discriminator on real and on fake, times 3 (forward and backward)."""
+    forward = multiply_adds(generator) + 2 * multiply_adds(discriminator)
+    return 3 * 2 * forward / 1e9
+
+
+def tutorial_variant(tf, keras, images, batch_size):
+    generator, discriminator = tutorial_generator(keras), tutorial_discriminator(keras)
+    cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
+    g_opt, d_opt = keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4)
+
+    @tf.function
+    def train_step(real):
+        noise = tf.random.normal([batch_size, 100])
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = generator(noise, training=True)
+            real_out = discriminator(real, training=True)
+            fake_out = discriminator(fake, training=True)
+            g_loss = cross_entropy(tf.ones_like(fake_out), fake_out)
+            d_loss = cross_entropy(tf.ones_like(real_out), real_out) + cross_entropy(
+                tf.zeros_like(fake_out), fake_out
+            )
+        g_grads = g_tape.gradient(g_loss, generator.trainable_variables)
+        d_grads = d_tape.gradient(d_loss, discriminator.trainable_variables)
+        g_opt.apply_gradients(zip(g_grads, generator.trainable_variables, strict=True))
+        d_opt.apply_gradients(zip(d_grads, discriminator.trainable_variables, strict=True))
+
+    def batches():
+        while True:  # a new shuffle buffer every epoch, as in the tutorial's epoch loop
+            data = tf.data.Dataset.from_tensor_slices(images).shuffle(60000).batch(batch_size)
+            for batch in data:
+                if batch.shape[0] == batch_size:
+                    yield (batch,)
+
+    return train_step, batches(), (generator, discriminator)
+
+
+def course_variant(tf, keras, images, labels, batch_size, precision, jit):
+    from gancourse.train import epoch_dataset, make_gan_step
+
+    keras.mixed_precision.set_global_policy(precision)
+    try:
+        generator, discriminator = tutorial_generator(keras), tutorial_discriminator(keras)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    g_opt, d_opt = keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4)
+    step = make_gan_step(generator, discriminator, g_opt, d_opt, 100, False, jit)
+    images_t, labels_t = tf.constant(images), tf.constant(labels)
+
+    def batches():
+        for epoch in itertools.count():
+            yield from epoch_dataset(images_t, labels_t, batch_size, seed=0, epoch=epoch)
+
+    return step, batches(), (generator, discriminator)
+
+
+def time_steps(step, batches, steps: int) -> float:
+    started = time.perf_counter()
+    result = None
+    for _ in range(steps):
+        result = step(*next(batches))
+    if result is not None:  # wait for the last step's values
+        for value in result.values():
+            float(value)
+    return time.perf_counter() - started
+
+
+def time_to_quality(record_path: Path, target: float = TARGET_FID_2K) -> dict:
+    if not record_path.exists():
+        return {"available": False, "record": str(record_path.relative_to(REPOSITORY))}
+    record = json.loads(record_path.read_text())
+    reached = [row for row in record["history"] if row.get("fid_2k", np.inf) <= target]
+    return {
+        "record": str(record_path.relative_to(REPOSITORY)),
+        "target_fid_2k": target,
+        "reached": bool(reached),
+        "epoch": reached[0]["epoch"] if reached else None,
+        "wall_time_s": reached[0]["elapsed_s"] if reached else None,
+        "fid_2k_by_epoch": [
+            [row["epoch"], row["elapsed_s"], row.get("fid_2k")] for row in record["history"]
+        ],
+        "machine": record["machine"]["cpu"]
+        + f" ({record['machine']['cpu_cores']} cores)"
+        + (", GPU " + ", ".join(record["machine"]["gpus"]) if record["machine"]["gpus"] else ""),
+        "command": record["command"],
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.bench_train", description=__doc__)
+    parser.add_argument("--steps", type=int, default=10, help="steps per variant per round")
+    parser.add_argument(
+        "--bf16-batch-size",
+        type=int,
+        default=16,
+        help="batch for bfloat16 on a CPU without bfloat16 hardware, where a step is very slow",
+    )
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--out", default="", help="also write the JSON here")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from gancourse.runtime import configure_tensorflow
+
+    configure_tensorflow(0)
+    import keras
+    import tensorflow as tf
+
+    from gancourse.models import build_discriminator, build_generator
+    from gancourse.train import choose_jit, choose_precision, machine_description, training_arrays
+
+    images, labels = training_arrays("mnist")
+    on_gpu = bool(tf.config.list_physical_devices("GPU"))
+    auto = (choose_precision("auto", on_gpu), choose_jit("auto", on_gpu))
+    settings = {
+        "course (float32, graph)": ("float32", False),
+        "course (float32, XLA)": ("float32", True),
+        "course (mixed_bfloat16, graph)": ("mixed_bfloat16", False),
+    }
+    if on_gpu:
+        settings["course (mixed_bfloat16, XLA)"] = ("mixed_bfloat16", True)
+    slow_bf16 = not on_gpu and choose_precision("auto", on_gpu) == "float32"
+
+    def batch_for(name):
+        return args.bf16_batch_size if slow_bf16 and "bfloat16" in name else args.batch_size
+
+    variants = {"tutorial": tutorial_variant(tf, keras, images, args.batch_size)}
+    for name, (precision, jit) in settings.items():
+        variants[name] = course_variant(tf, keras, images, labels, batch_for(name), precision, jit)
+    gflop = training_gflop_per_image(*variants["tutorial"][2])
+
+    def steps_for(name):
+        return 1 if slow_bf16 and "bfloat16" in name else args.steps
+
+    for step, batches, _ in variants.values():  # compile and warm up
+        time_steps(step, batches, 2)
+    seconds = {name: [] for name in variants}
+    names = list(variants)
+    for round_index in range(args.rounds):
+        shift = round_index % len(names)  # rotate the order between rounds
+        for name in names[shift:] + names[:shift]:
+            step, batches, _ = variants[name]
+            seconds[name].append(time_steps(step, batches, steps_for(name)) / steps_for(name))
+
+    results = {}
+    for name, times in seconds.items():
+        per_step = statistics.median(times)
+        results[name] = {
+            "batch_size": batch_for(name),
+            "images_per_s": round(batch_for(name) / per_step, 1),
+            "gflop_per_s": round(gflop * batch_for(name) / per_step, 1),
+            "seconds_per_step": round(per_step, 4),
+            "rounds": [round(t, 4) for t in times],
+        }
+    auto_name = next(n for n, s in settings.items() if s == auto)
+    tutorial_ips = results["tutorial"]["images_per_s"]
+    course_generator, course_discriminator = build_generator(), build_discriminator()
+    report = {
+        "benchmark": "DCGAN train step, TensorFlow tutorial network, MNIST",
+        "batch_size": args.batch_size,
+        "steps_per_round": args.steps,
+        "rounds": args.rounds,
+        "gflop_per_image_per_step": round(gflop, 4),
+        "course_network_gflop_per_image_per_step": round(
+            training_gflop_per_image(course_generator, course_discriminator), 4
+        ),
+        "machine": machine_description(),
+        "variants": results,
+        "course_auto_setting": auto_name,
+        "ratio_course_auto_to_tutorial": round(
+            results[auto_name]["images_per_s"] / tutorial_ips, 3
+        ),
+        "ratio_best_course_to_tutorial": round(
+            max(results[n]["images_per_s"] for n in settings) / tutorial_ips, 3
+        ),
+        "time_to_quality": time_to_quality(REPOSITORY / "data" / "weights" / "dcgan-mnist.json"),
+    }
+    text = json.dumps(report, indent=1)
+    print(text)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
