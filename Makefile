@@ -11,10 +11,10 @@ PYTEST_ARGS ?=
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv browser book test test-fast assignments validate autograde release collect feedback export wrong-solutions screenshots lint format clean clean-book lock
+.PHONY: help venv browser book test test-fast assignments validate autograde release collect feedback export wrong-solutions screenshots lint format clean clean-book lock hub e2e bench weights quality
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0]'
@@ -71,6 +71,29 @@ export: $(STAMP) ## Export the gradebook to grades.csv (nbgrader export)
 
 wrong-solutions: $(STAMP) ## Show how every wrong solution of ASSIGNMENT=<name> is caught
 	$(BIN)/python -m autograder.wrong_solutions $(ASSIGNMENT)
+
+hub: $(STAMP) ## Start the course's JupyterHub on 127.0.0.1:8000 (an instructor, two students)
+	$(BIN)/python -m tools.local_hub
+
+e2e: $(STAMP) browser ## On a local hub in Chromium: release, fetch, validate, submit, grade, feedback
+	$(BIN)/python -m tools.e2e_hub --out artifacts/e2e
+
+bench: $(STAMP) ## Train-step throughput, course trainer vs the TF tutorial's step (JSON)
+	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m tools.bench_train --out artifacts/bench.json
+
+# The reference models of the labs, in the order the evaluation needs them (classifiers first).
+# Each command resumes from its checkpoint, so an interrupted `make weights` picks up again.
+weights: $(STAMP) ## Train every committed model into data/weights (about 1.5 hours on 2 CPU cores)
+	$(BIN)/python -m gancourse.train --model classifier --dataset mnist --epochs 3
+	$(BIN)/python -m gancourse.train --model classifier --dataset fashion_mnist --epochs 3
+	$(BIN)/python -m gancourse.train --model dcgan --dataset mnist --epochs 6
+	$(BIN)/python -m gancourse.train --model cdcgan --dataset mnist --epochs 3 --fid-samples 0
+	$(BIN)/python -m gancourse.train --model cdcgan --dataset fashion_mnist --epochs 2 --fid-samples 0
+	$(BIN)/python -m gancourse.train --model dcgan --dataset fashion_mnist --epochs 2 --fid-samples 0
+	$(BIN)/python -m gancourse.train --model wgan-gp --dataset mnist --epochs 6 --steps-per-epoch 150 --batch-size 64
+
+quality: $(STAMP) ## The quality table of the committed models (writes data/weights/quality.json)
+	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m gancourse.evaluate --samples 10000
 
 lint: $(STAMP) ## Lint and format (fixes locally; only checks when CI=true)
 ifeq ($(CI),true)

@@ -28,8 +28,13 @@ c.CourseDirectory.db_url = f"sqlite:///{work / 'gradebook.db'}"
 # Only notebooks are assignment files; data comes from the installed `gancourse` package.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
 
-# The exchange shared by instructor and students on the hub (see the deployment docs).
+# The exchange shared by instructor and students on the hub (see deploy/README.md): a folder,
+# or on Kubernetes the ngshare service when the hub sets NGSHARE_URL.
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", "/srv/nbgrader/exchange")
+if os.environ.get("NGSHARE_URL"):
+    from ngshare_exchange import configureExchange
+
+    configureExchange(c, os.environ["NGSHARE_URL"])
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

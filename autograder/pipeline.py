@@ -6,13 +6,17 @@ Run from the repository root (the Makefile does):
     python -m autograder.pipeline validate [ASSIGNMENT ...]
     python -m autograder.pipeline autograde SUBMISSIONS OUT [--jobs N] [--timeout S]
                                      [--memory-mb M] [--cell-timeout S]
+    python -m autograder.pipeline feedback ASSIGNMENT [--graded OUT]
 
 ``generate`` rebuilds ``assignments/`` (student versions) from ``solutions/`` and records the
 hidden tests in the gradebook under ``autograder/work/``. ``autograde`` grades every
 ``SUBMISSIONS/<student>/<assignment>/*.ipynb`` in its own worker process with its own copy of
 the gradebook, under a wall-clock and a memory limit, and writes ``OUT/grades.csv`` and
 ``OUT/feedback/<student>/<assignment>/<notebook>.html``. A submission that fails in any way gets
-a row whose ``status`` says why; the others are graded all the same.
+a row whose ``status`` says why; the others are graded all the same. Next to each feedback file
+go the submission's ``timestamp.txt`` and ``submission_secret.txt``, which is what nbgrader needs
+to hand it back: ``feedback ASSIGNMENT --graded OUT`` releases that feedback to the students
+through the exchange.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ CONFIG = REPOSITORY / "autograder" / "nbgrader_config.py"
 SOLUTIONS = REPOSITORY / "solutions"
 RELEASES = REPOSITORY / "assignments"
 GRADES_COLUMNS = ["student_id", "assignment", "notebook", "score", "max_score", "status"]
+# Files that nbgrader's exchange writes into each submission and needs again to return feedback.
+SUBMISSION_RECORDS = ("timestamp.txt", "submission_secret.txt")
 
 
 class PipelineError(RuntimeError):
@@ -325,6 +331,10 @@ def grade_one(
             destination.mkdir(parents=True, exist_ok=True)
             for html in feedback:
                 shutil.copy2(html, destination / html.name)
+            # What nbgrader's release_feedback needs to match the feedback to the submission.
+            for name in SUBMISSION_RECORDS:
+                if (submission / name).is_file():
+                    shutil.copy2(submission / name, destination / name)
         else:
             status += "+no-feedback"
         return rows(status, "; ".join(details), scores=scores)
@@ -428,6 +438,51 @@ _EXCHANGE_COMMANDS = {
 }
 
 
+def release_graded_feedback(assignment: str, graded: Path) -> int:
+    """Release the feedback that ``autograde`` wrote into ``graded`` through nbgrader's exchange.
+
+    ``autograde`` grades each submission in a gradebook of its own, so the course gradebook
+    that ``nbgrader generate_feedback`` reads knows nothing of those grades. Its feedback files
+    are complete, though: nbgrader's ``release_feedback`` is pointed at
+    ``graded/feedback/<student>/<assignment>/``, where the HTML sits beside the submission's
+    timestamp and secret, and copies each file to the exchange under the name the student's
+    ``fetch_feedback`` looks for. Submissions without those records (not collected through the
+    exchange) are left out, with a warning.
+    """
+    feedback = Path(graded).resolve() / "feedback"
+    students = sorted(
+        p.parent.name for p in feedback.glob(f"*/{assignment}") if any(p.glob("*.html"))
+    )
+    if not students:
+        print(f"error: no feedback for {assignment} in {feedback}", file=sys.stderr)
+        return 1
+    incomplete = [
+        s
+        for s in students
+        if not all((feedback / s / assignment / n).is_file() for n in SUBMISSION_RECORDS)
+    ]
+    for student in incomplete:
+        print(
+            f"warning: {student}'s {assignment} was not collected through the exchange "
+            "(no timestamp.txt or submission_secret.txt): feedback not released",
+            file=sys.stderr,
+        )
+    if len(incomplete) == len(students):
+        return 1
+    step = ["release_feedback", assignment, f"--CourseDirectory.feedback_directory={feedback}"]
+    if incomplete:
+        step.append(f"--CourseDirectory.student_id_exclude={','.join(incomplete)}")
+    result = run_nbgrader(step)
+    print(result.stdout, end="")
+    if result.returncode != 0:
+        print(result.stderr[-4000:], file=sys.stderr)
+        print("error: nbgrader release_feedback failed", file=sys.stderr)
+        return result.returncode
+    released = len(students) - len(incomplete)
+    print(f"released {assignment} feedback to {released} student(s): {', '.join(students)}")
+    return 0
+
+
 def _exchange(command: str, assignment: str | None) -> int:
     steps = {
         "release": [["release_assignment", assignment, "--force"]],
@@ -468,9 +523,19 @@ def main(argv=None) -> int:
     for command, text in _EXCHANGE_COMMANDS.items():
         exchange = sub.add_parser(command, help=text)
         exchange.add_argument("assignment", nargs="?" if command == "export" else None)
+        if command == "feedback":
+            exchange.add_argument(
+                "--graded",
+                type=Path,
+                metavar="OUT",
+                help="release the feedback that `autograde SUBMISSIONS OUT` wrote "
+                "(instead of generating it from the course gradebook)",
+            )
     args = parser.parse_args(argv)
 
     try:
+        if args.command == "feedback" and args.graded is not None:
+            return release_graded_feedback(args.assignment, args.graded)
         if args.command in _EXCHANGE_COMMANDS:
             return _exchange(args.command, args.assignment)
         if args.command == "generate":

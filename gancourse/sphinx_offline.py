@@ -8,6 +8,10 @@
 2. The Thebe loader that Jupyter Book always adds is dropped from every page: the course runs
    code on its JupyterHub, not through Thebe, and sphinx-thebe 0.3 declares its loader twice on
    rebuilt pages, which is a console error.
+3. Launch buttons (JupyterHub, Colab; ``launch_buttons`` in _config.yml) stay on the pages
+   built from ``.ipynb`` files, the labs: the theme also puts them on executed MyST Markdown
+   pages, where they would open a ``.md`` file that Colab cannot read and JupyterLab shows as
+   text. They are plain links, loaded only when clicked.
 """
 
 from __future__ import annotations
@@ -72,9 +76,19 @@ def _drop_thebe(app, pagename, templatename, context, doctree) -> None:
             context[key] = [asset for asset in context[key] if not _is_thebe_asset(asset)]
 
 
+def _launch_buttons_on_notebooks_only(app, pagename, templatename, context, doctree) -> None:
+    if Path(app.env.doc2path(pagename)).suffix == ".ipynb":
+        return
+    buttons = context.get("header_buttons")
+    if buttons:
+        buttons[:] = [b for b in buttons if b.get("label") != "launch-buttons"]
+
+
 def setup(app):
     mathjax_source()  # fail early with a clear message
     app.connect("config-inited", _point_at_local_copy, priority=900)
     app.connect("html-page-context", _drop_thebe)
+    # After sphinx-book-theme adds the launch buttons (its handlers run at priority 501).
+    app.connect("html-page-context", _launch_buttons_on_notebooks_only, priority=502)
     app.connect("build-finished", _copy_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -219,3 +219,29 @@ def test_leak_check_flags_two_solution_lines_but_not_one(name):
     first, second = sorted(snippets)[0]
     assert pipeline.leaked_snippets(f"<p>{first}</p>\n<p>{second}</p>", snippets)
     assert not pipeline.leaked_snippets(f"<p>{first}</p>", {(first, second)})
+
+
+def test_feedback_from_autograde_is_released_through_the_exchange(tmp_path, monkeypatch):
+    """`feedback --graded OUT` hands autograde's feedback to nbgrader's release_feedback."""
+    from nbgrader.utils import notebook_hash
+
+    name = ASSIGNMENTS[0]
+    monkeypatch.setenv("NBGRADER_EXCHANGE", str(tmp_path / "exchange"))
+    (tmp_path / "exchange").mkdir(mode=0o777)  # as the first release leaves it
+    monkeypatch.setenv("GANCOURSE_GRADING_DIR", str(tmp_path / "work"))
+    graded = tmp_path / "graded"
+    collected = graded / "feedback" / "alice" / name
+    collected.mkdir(parents=True)
+    (collected / f"{name}.html").write_text("<p>Score: 100.0 / 100.0</p>")
+    (collected / "timestamp.txt").write_text("2026-01-01 10:00:00.000000 UTC")
+    (collected / "submission_secret.txt").write_text("s3cret")
+    local = graded / "feedback" / "bob" / name  # graded from a folder, not from the exchange
+    local.mkdir(parents=True)
+    (local / f"{name}.html").write_text("<p>Score: 0.0 / 100.0</p>")
+
+    assert pipeline.main(["feedback", name, "--graded", str(graded)]) == 0
+    released = tmp_path / "exchange" / "gan-course" / "feedback"
+    expected = released / f"{notebook_hash(secret='s3cret', notebook_id=name)}.html"
+    assert expected.read_text() == "<p>Score: 100.0 / 100.0</p>"
+    assert [p.name for p in released.iterdir()] == [expected.name]  # bob's stays back
+    assert pipeline.main(["feedback", name, "--graded", str(tmp_path / "nothing")]) == 1

@@ -114,6 +114,7 @@ def test_book_in_headless_chromium(build, repository, tmp_path):
     assert '"mathjax_rendered": 0' in result.stdout  # pages without math exist too
     rendered = [int(n) for n in re.findall(r'"mathjax_rendered": (\d+)', result.stdout)]
     assert max(rendered) > 10, "no page rendered its equations"
+    assert '"launch_buttons": [\n' in result.stdout, "no page has launch buttons"
     shots = {p.stem for p in (tmp_path / "shots").glob("*.png")}
     for page in _toc_files(repository):
         assert page.replace("/", "__") in shots, f"no screenshot of {page}"

@@ -6,6 +6,10 @@ Chromium (``/usr/bin/chromium``; install it with ``make browser``), and checks t
 - no request leaves the machine (every URL is on the loopback server),
 - the page logs no console error and every image loads,
 - pages with math show MathJax output (``mjx-container`` elements) and no raw ``$$``/``\\(``,
+- every internal link resolves: its file is in the build and its ``#anchor`` is an id there,
+- lab pages (built from ``book/labs/*.ipynb``) have their launch buttons, JupyterHub through
+  nbgitpuller and Colab, both for that notebook; other pages have none,
+- no page holds nbgrader's solution or hidden-test markers,
 
 then saves a full-page screenshot of each page under ``artifacts/screenshots/``.
 Exit status 1 and a list of problems when anything fails.
@@ -19,11 +23,12 @@ import argparse
 import functools
 import http.server
 import json
+import re
 import socketserver
 import sys
 import threading
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -65,7 +70,67 @@ def book_pages(build: Path) -> list[str]:
     )
 
 
-def check_page(page, base_url: str, rel: str, out: Path | None) -> dict:
+SECRET_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS")
+_IDS = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']""")
+
+
+class LinkChecker:
+    """Resolves the book's internal links against the files of the build (ids cached per file)."""
+
+    def __init__(self, build: Path, base_url: str):
+        self.build, self.base = build.resolve(), urlparse(base_url)
+        self._ids: dict[Path, set[str]] = {}
+
+    def target(self, href: str) -> Path | None:
+        """The built file an internal link points at; None for links that leave the book."""
+        url = urlparse(href)
+        if url.scheme not in ("http", "https") or url.netloc != self.base.netloc:
+            return None
+        path = self.build / unquote(url.path).lstrip("/")
+        return path / "index.html" if path.is_dir() else path
+
+    def problem(self, href: str) -> str | None:
+        """Why an internal link is broken, or None when it resolves (or is external)."""
+        path = self.target(href)
+        if path is None:
+            return None
+        if not path.is_file():
+            return f"{href}: no such file in the build"
+        anchor = unquote(urlparse(href).fragment)
+        if anchor and path.suffix == ".html" and anchor not in self.ids(path):
+            return f"{href}: no id {anchor!r} in {path.relative_to(self.build)}"
+        return None
+
+    def ids(self, path: Path) -> set[str]:
+        if path not in self._ids:
+            self._ids[path] = set(_IDS.findall(path.read_text(errors="replace")))
+        return self._ids[path]
+
+
+def lab_notebook(build: Path, rel: str) -> str | None:
+    """``book/labs/x.ipynb`` when page ``rel`` was built from that notebook, else None."""
+    source = rel.removesuffix(".html") + ".ipynb"
+    if source.startswith("book/labs/") and (build / "_sources" / source).is_file():
+        return source
+    return None
+
+
+def launch_button_problems(hrefs: list[str], notebook: str | None) -> list[str]:
+    """A lab page needs a JupyterHub (nbgitpuller) and a Colab link to its notebook."""
+    if notebook is None:
+        return [f"launch button on a page that is not a lab: {h}" for h in hrefs]
+    problems = []
+    hub = [h for h in hrefs if "/hub/user-redirect/git-pull?" in h]
+    colab = [h for h in hrefs if urlparse(h).netloc == "colab.research.google.com"]
+    for name, links in (("JupyterHub", hub), ("Colab", colab)):
+        if not links:
+            problems.append(f"no {name} launch button")
+        elif not all(notebook in unquote(h) for h in links):
+            problems.append(f"{name} launch button does not open {notebook}: {links}")
+    return problems
+
+
+def check_page(page, base_url: str, rel: str, out: Path | None, links: LinkChecker) -> dict:
     requests, console_errors = [], []
     page.on("request", lambda r: requests.append(r.url))
     page.on(
@@ -90,6 +155,14 @@ def check_page(page, base_url: str, rel: str, out: Path | None) -> dict:
         "() => Array.from(document.querySelectorAll('.math'))"
         ".filter(e => !e.querySelector('mjx-container')).length"
     )
+    hrefs = page.evaluate("() => Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
+    broken_links = sorted({p for p in (links.problem(h) for h in hrefs) if p})
+    launch = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.dropdown-launch-buttons a[href]'))"
+        ".map(a => a.href)"
+    )
+    html = page.content()
+    markers = [m for m in SECRET_MARKERS if m in html]
     host = urlparse(base_url).netloc
     external = sorted(
         {
@@ -110,6 +183,11 @@ def check_page(page, base_url: str, rel: str, out: Path | None) -> dict:
         "mathjax_rendered": rendered,
         "unrendered_math": raw_math,
         "broken_images": broken_images,
+        "links": len(hrefs),
+        "broken_links": broken_links,
+        "launch_buttons": launch,
+        "launch_button_problems": launch_button_problems(launch, lab_notebook(links.build, rel)),
+        "secret_markers": markers,
     }
 
 
@@ -133,6 +211,7 @@ def main(argv=None) -> int:
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
     server, base_url = serve(args.build)
+    links = LinkChecker(args.build, base_url)
     results, problems = [], []
     try:
         with sync_playwright() as pw:
@@ -140,10 +219,17 @@ def main(argv=None) -> int:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             for rel in args.pages or book_pages(args.build):
                 page = context.new_page()
-                result = check_page(page, base_url, rel, out)
+                result = check_page(page, base_url, rel, out, links)
                 page.close()
                 results.append(result)
-                for key in ("external_requests", "console_errors", "broken_images"):
+                for key in (
+                    "external_requests",
+                    "console_errors",
+                    "broken_images",
+                    "broken_links",
+                    "launch_button_problems",
+                    "secret_markers",
+                ):
                     if result[key]:
                         problems.append(f"{rel}: {key}: {result[key]}")
                 if result["unrendered_math"]:
