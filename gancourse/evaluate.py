@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from gancourse.metrics import frechet_distance_from_features
-from gancourse.train import WEIGHTS_DIR, run_name
+from gancourse.train import WEIGHTS_DIR, run_name, scale_images
 
 #: Targets from the course's quality requirements (fractions, and percentage points).
 TARGETS = {
@@ -43,11 +43,6 @@ GANS = (
     ("cdcgan", "fashion_mnist"),
     ("wgan-gp", "mnist"),
 )
-
-
-def scale_images(images_uint8: np.ndarray) -> np.ndarray:
-    """uint8 (N, 28, 28) to float32 (N, 28, 28, 1) in [-1, 1], the course's convention."""
-    return (images_uint8.astype(np.float32)[..., None] - 127.5) / 127.5
 
 
 def load_classifier(dataset: str, weights_dir: Path | str = WEIGHTS_DIR):

@@ -122,13 +122,17 @@ def machine_description() -> dict:
 # Data
 
 
+def scale_images(images_uint8: np.ndarray) -> np.ndarray:
+    """uint8 (N, 28, 28) to float32 (N, 28, 28, 1) in [-1, 1], the course's convention."""
+    return (images_uint8.astype(np.float32)[..., None] - 127.5) / 127.5
+
+
 def training_arrays(dataset: str) -> tuple[np.ndarray, np.ndarray]:
     """Training images scaled to [-1, 1] as float32 (N, 28, 28, 1), and int32 labels."""
     from gancourse.data import load_dataset
 
     (x_train, y_train), _ = load_dataset(dataset)
-    images = (x_train.astype(np.float32)[..., None] - 127.5) / 127.5
-    return images, y_train.astype(np.int32)
+    return scale_images(x_train), y_train.astype(np.int32)
 
 
 def epoch_dataset(images, labels, batch_size: int, seed: int, epoch: int, skip: int = 0):
@@ -379,7 +383,7 @@ def classifier_accuracy(classifier, dataset: str) -> dict:
     from gancourse.data import load_dataset
 
     _, (x_test, y_test) = load_dataset(dataset)
-    images = (x_test.astype(np.float32)[..., None] - 127.5) / 127.5
+    images = scale_images(x_test)
     predicted = np.argmax(classifier.predict(images, batch_size=1000, verbose=0), axis=1)
     per_class = [float(np.mean(predicted[y_test == c] == c)) for c in range(10)]
     return {"test_accuracy": float(np.mean(predicted == y_test)), "per_class": per_class}
@@ -400,7 +404,7 @@ def fid_monitor(config: Config, n: int = 2000):
 
     classifier = evaluate.load_classifier(config.dataset)
     _, (x_test, _) = load_dataset(config.dataset)
-    real, _ = evaluate.classify(classifier, evaluate.scale_images(x_test[:n]))
+    real, _ = evaluate.classify(classifier, scale_images(x_test[:n]))
 
     def measure(generator) -> float:
         labels = np.arange(n) % 10 if config.model == "cdcgan" else None
