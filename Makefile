@@ -54,8 +54,10 @@ validate: $(STAMP) ## nbgrader validate: solutions must pass, released notebooks
 SUBMISSIONS ?= autograder/work/submitted
 OUT ?= autograder/work/graded
 JOBS ?= 2
-autograde: $(STAMP) ## Grade SUBMISSIONS=<dir>/<student>/<assignment>/ in parallel into OUT=<dir>
-	$(BIN)/python -m autograder.pipeline autograde $(SUBMISSIONS) $(OUT) --jobs $(JOBS)
+# AUTOGRADE_ARGS=--no-course-gradebook grades without recording in the course gradebook.
+AUTOGRADE_ARGS ?=
+autograde: $(STAMP) ## Grade SUBMISSIONS=<dir>/<student>/<assignment>/ into OUT=<dir> and the course gradebook
+	$(BIN)/python -m autograder.pipeline autograde $(SUBMISSIONS) $(OUT) --jobs $(JOBS) $(AUTOGRADE_ARGS)
 
 release: $(STAMP) ## Release ASSIGNMENT=<name> to the hub's exchange (nbgrader release_assignment)
 	$(BIN)/python -m autograder.pipeline release $(ASSIGNMENT)

@@ -6,6 +6,7 @@ Run from the repository root (the Makefile does):
     python -m autograder.pipeline validate [ASSIGNMENT ...]
     python -m autograder.pipeline autograde SUBMISSIONS OUT [--jobs N] [--timeout S]
                                      [--memory-mb M] [--cell-timeout S]
+                                     [--no-course-gradebook]
     python -m autograder.pipeline feedback ASSIGNMENT [--graded OUT]
 
 ``generate`` rebuilds ``assignments/`` (student versions) from ``solutions/`` and records the
@@ -17,6 +18,16 @@ a row whose ``status`` says why; the others are graded all the same. Next to eac
 go the submission's ``timestamp.txt`` and ``submission_secret.txt``, which is what nbgrader needs
 to hand it back: ``feedback ASSIGNMENT --graded OUT`` releases that feedback to the students
 through the exchange.
+
+``autograde`` also records every result in the course gradebook (``autograder/work/`` or
+``$GANCOURSE_GRADING_DIR``), so formgrader and ``nbgrader export`` see the pipeline's grades;
+``--no-course-gradebook`` leaves it alone. The parent process does that as each worker finishes,
+one submission at a time (``autograder/record.py`` has the details). A graded submission is
+copied as nbgrader would have recorded it, with its autograded notebook for manual grading. A
+submission that could not be graded (timeout, memory, dead kernel, broken or missing notebook,
+error) is recorded with 0 points on every cell, marked for manual grading, without an autograded
+notebook: never with partial grades or an earlier submission's. Grading again replaces the
+earlier auto scores and keeps what a person entered in formgrader.
 """
 
 from __future__ import annotations
@@ -33,7 +44,11 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
+
+from autograder import record as course_record
+from autograder.record import submission_timestamp
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 CONFIG = REPOSITORY / "autograder" / "nbgrader_config.py"
@@ -75,6 +90,15 @@ def run_nbgrader(args: list[str], work: Path | None = None, timeout: float | Non
         text=True,
         timeout=timeout,
     )
+
+
+def course_directory():
+    """nbgrader's course folders, as the course's configuration and environment set them."""
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader(CONFIG.name, path=str(CONFIG.parent)).load_config()
+    return CourseDirectory(config=config)
 
 
 def generate(
@@ -232,8 +256,18 @@ def grade_one(
     template: Path,
     out: Path,
     limits: Limits,
+    record: bool = False,
+    extension: timedelta | None = None,
 ) -> list[GradeRow]:
-    """Autograde one student's folder for one assignment in an isolated gradebook copy."""
+    """Autograde one student's folder for one assignment in an isolated gradebook copy.
+
+    With ``record``, a graded submission leaves its gradebook and autograded notebooks in
+    ``_staged(out, student, assignment)`` for the parent to record in the course gradebook.
+    ``extension`` is the student's extension of the due date, from the course gradebook.
+    """
+    staged = _staged(out, student, assignment)
+    if staged.exists():
+        shutil.rmtree(staged)  # what an interrupted earlier run left
     max_scores = _max_scores(template, assignment)
     expected = sorted(max_scores)
 
@@ -278,10 +312,15 @@ def grade_one(
     with tempfile.TemporaryDirectory(prefix=f"grade-{student}-") as tmp:
         work = Path(tmp)
         shutil.copy2(template / "gradebook.db", work / "gradebook.db")
+        if extension is not None:
+            _grant_extension(work, student, assignment, extension)
         target = work / "submitted" / student / assignment
         target.mkdir(parents=True)
         for name in expected:
             shutil.copy2(notebooks[name], target / f"{name}.ipynb")
+        # The submission time, for the gradebook and late penalties (nbgrader fails on a bad one).
+        if submission_timestamp(submission) is not None:
+            shutil.copy2(submission / "timestamp.txt", target / "timestamp.txt")
         command = [
             sys.executable,
             "-m",
@@ -320,6 +359,12 @@ def grade_one(
             scores = _gradebook_scores(work, assignment, student)
         except Exception as err:
             return rows("error", f"no grades recorded: {err}")
+        if record:
+            staged.mkdir(parents=True)
+            shutil.copy2(work / "gradebook.db", staged / "gradebook.db")
+            autograded = work / "autograded" / student / assignment
+            if autograded.is_dir():
+                shutil.copytree(autograded, staged / "autograded")
         if "CellTimeoutError" in log_text or "Timeout waiting for execute reply" in log_text:
             flags.append("cell-timeout")
             details.append("a cell ran past the per-cell time limit and was interrupted")
@@ -338,6 +383,19 @@ def grade_one(
         else:
             status += "+no-feedback"
         return rows(status, "; ".join(details), scores=scores)
+
+
+def _staged(out: Path, student: str, assignment: str) -> Path:
+    """Where a worker leaves a graded submission's results for the course gradebook."""
+    return out / ".record" / student / assignment
+
+
+def _grant_extension(work: Path, student: str, assignment: str, extension: timedelta) -> None:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{work / 'gradebook.db'}", "gan-course") as gradebook:
+        gradebook.update_or_create_student(student)
+        gradebook.add_submission(assignment, student, extension=extension)
 
 
 def _test_cell_changes(released, submitted) -> tuple[list[str], list[str]]:
@@ -383,8 +441,13 @@ def autograde(
     jobs: int | None = None,
     limits: Limits = Limits(),
     progress: bool = True,
+    record: bool = False,
 ) -> list[GradeRow]:
-    """Grade every submission under ``submissions`` in parallel; write grades.csv and feedback."""
+    """Grade every submission under ``submissions`` in parallel; write grades.csv and feedback.
+
+    With ``record`` (the command line's default), every result also goes into the course
+    gradebook, as each worker finishes (see the module's docstring and ``autograder/record.py``).
+    """
     submissions, out = Path(submissions).resolve(), Path(out).resolve()
     if not submissions.is_dir():
         raise PipelineError(f"no submissions folder at {submissions}")
@@ -393,9 +456,10 @@ def autograde(
     template.mkdir(exist_ok=True)
     known = set(assignment_names())
     tasks = _discover(submissions)
-    generate(
-        sorted({a for _, a, _ in tasks if a in known}), work=template, release=template / "release"
-    )
+    graded_assignments = sorted({a for _, a, _ in tasks if a in known})
+    generate(graded_assignments, work=template, release=template / "release")
+    recorder = _Recorder(template, out, graded_assignments) if record else None
+    extensions = recorder.extensions if recorder else {}
     rows: list[GradeRow] = []
     jobs = jobs or max(1, (os.cpu_count() or 2))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -404,21 +468,32 @@ def autograde(
             if assignment not in known:
                 rows.append(GradeRow(student, assignment, "", 0.0, 0.0, "unknown-assignment"))
                 continue
-            futures[pool.submit(grade_one, folder, student, assignment, template, out, limits)] = (
+            job = pool.submit(
+                grade_one,
+                folder,
                 student,
                 assignment,
+                template,
+                out,
+                limits,
+                record=record,
+                extension=extensions.get((assignment, student)),
             )
+            futures[job] = (student, assignment, folder)
         iterator = as_completed(futures)
         if progress:
             from tqdm import tqdm
 
             iterator = tqdm(iterator, total=len(futures), desc="autograde", unit="submission")
         for future in iterator:
-            student, assignment = futures[future]
+            student, assignment, folder = futures[future]
             try:
-                rows.extend(future.result())
+                result = future.result()
             except Exception as err:  # a crash in one worker must not stop the others
-                rows.append(GradeRow(student, assignment, "", 0.0, 0.0, "error", str(err)[:300]))
+                result = [GradeRow(student, assignment, "", 0.0, 0.0, "error", str(err)[:300])]
+            rows.extend(result)
+            if recorder is not None:
+                recorder.record(student, assignment, folder, result[0].status)
     rows.sort(key=lambda r: (r.student_id, r.assignment, r.notebook))
     with open(out / "grades.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
@@ -426,7 +501,73 @@ def autograde(
         for row in rows:
             writer.writerow([getattr(row, c) for c in GRADES_COLUMNS])
     (out / "grades.json").write_text(json.dumps([asdict(r) for r in rows], indent=1))
+    if recorder is not None:
+        recorder.finish()
     return rows
+
+
+class _Recorder:
+    """Writes each submission's result into the course gradebook, from the parent process only."""
+
+    def __init__(self, template: Path, out: Path, assignments: list[str]):
+        self.coursedir = course_directory()
+        self.out = out
+        self.counts = {"graded": 0, "failed": 0}
+        self.problems: list[str] = []
+        with (
+            course_record.open_gradebook(self.coursedir.db_url, self.coursedir.course_id) as course,
+            course_record.open_gradebook(
+                f"sqlite:///{template / 'gradebook.db'}", "gan-course"
+            ) as tb,
+        ):
+            try:
+                self.extensions = course_record.prepare(course, tb, assignments)
+            except course_record.GradebookMismatch as err:
+                raise PipelineError(str(err)) from None
+
+    def record(self, student: str, assignment: str, folder: Path, status: str) -> None:
+        """Record one finished submission; a problem is kept for :meth:`finish`, not raised."""
+        if status == "unknown-assignment":
+            return
+        staged = _staged(self.out, student, assignment)
+        graded = status.startswith("graded")
+        autograded = self.coursedir.format_path(
+            self.coursedir.autograded_directory, student, assignment
+        )
+        try:
+            with course_record.open_gradebook(
+                self.coursedir.db_url, self.coursedir.course_id
+            ) as course:
+                if graded:
+                    if not (staged / "gradebook.db").is_file():
+                        raise PipelineError(f"the worker left no results in {staged}")
+                    course_record.record_graded(
+                        course, staged / "gradebook.db", student, assignment
+                    )
+                else:
+                    course_record.record_failed(
+                        course, student, assignment, submission_timestamp(folder)
+                    )
+            course_record.place_autograded(staged / "autograded" if graded else None, autograded)
+        except Exception as err:  # one submission's problem must not lose the others
+            self.problems.append(f"{student}/{assignment}: {err.__class__.__name__}: {err}")
+            return
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
+        self.counts["graded" if graded else "failed"] += 1
+
+    def finish(self) -> None:
+        shutil.rmtree(self.out / ".record", ignore_errors=True)
+        where = self.coursedir.db_url.removeprefix("sqlite:///")
+        print(
+            f"course gradebook {where}: {self.counts['graded']} graded submission(s) recorded, "
+            f"{self.counts['failed']} that could not be graded recorded with 0 points"
+        )
+        if self.problems:
+            raise PipelineError(
+                f"{len(self.problems)} submission(s) not recorded in the course gradebook "
+                "(grades.csv is complete):\n" + "\n".join(self.problems)
+            )
 
 
 # nbgrader's own commands for the hub's exchange, run with the course configuration.
@@ -441,13 +582,13 @@ _EXCHANGE_COMMANDS = {
 def release_graded_feedback(assignment: str, graded: Path) -> int:
     """Release the feedback that ``autograde`` wrote into ``graded`` through nbgrader's exchange.
 
-    ``autograde`` grades each submission in a gradebook of its own, so the course gradebook
-    that ``nbgrader generate_feedback`` reads knows nothing of those grades. Its feedback files
-    are complete, though: nbgrader's ``release_feedback`` is pointed at
-    ``graded/feedback/<student>/<assignment>/``, where the HTML sits beside the submission's
-    timestamp and secret, and copies each file to the exchange under the name the student's
-    ``fetch_feedback`` looks for. Submissions without those records (not collected through the
-    exchange) are left out, with a warning.
+    ``autograde`` writes each submission's feedback in its own worker, hidden tests stripped,
+    so there is nothing to generate again (and with ``--no-course-gradebook`` the course
+    gradebook that ``nbgrader generate_feedback`` reads would not know the grades). nbgrader's
+    ``release_feedback`` is pointed at ``graded/feedback/<student>/<assignment>/``, where the
+    HTML sits beside the submission's timestamp and secret, and copies each file to the
+    exchange under the name the student's ``fetch_feedback`` looks for. Submissions without
+    those records (not collected through the exchange) are left out, with a warning.
     """
     feedback = Path(graded).resolve() / "feedback"
     students = sorted(
@@ -520,6 +661,13 @@ def main(argv=None) -> int:
     auto.add_argument("--timeout", type=float, default=300.0, help="seconds per submission")
     auto.add_argument("--memory-mb", type=int, default=4096, help="memory per submission")
     auto.add_argument("--cell-timeout", type=int, default=120, help="seconds per cell")
+    auto.add_argument(
+        "--no-course-gradebook",
+        dest="record",
+        action="store_false",
+        help="do not record the grades and autograded notebooks in the course gradebook "
+        "(formgrader, nbgrader export); write only OUT",
+    )
     for command, text in _EXCHANGE_COMMANDS.items():
         exchange = sub.add_parser(command, help=text)
         exchange.add_argument("assignment", nargs="?" if command == "export" else None)
@@ -547,7 +695,7 @@ def main(argv=None) -> int:
                 return 1
         elif args.command == "autograde":
             limits = Limits(args.timeout, args.memory_mb, args.cell_timeout)
-            rows = autograde(args.submissions, args.out, args.jobs, limits)
+            rows = autograde(args.submissions, args.out, args.jobs, limits, record=args.record)
             counts: dict[str, int] = {}
             for row in rows:
                 counts[row.status] = counts.get(row.status, 0) + 1

@@ -77,11 +77,13 @@ def _conv_stack(x, widths: tuple[int, int], dropout: float):
 def build_discriminator(num_classes: int | None = None, dropout: float = 0.3) -> keras.Model:
     """DCGAN discriminator: two stride-2 convolutions with LeakyReLU and dropout, one logit.
 
-    With ``num_classes``, the model takes ``[image, label]``; the label is embedded as a
-    28x28 map and stacked onto the image as a second channel. The conditional discriminator
-    has twice the filters (64 and 128): it must judge whether an image fits its label, not only
-    whether it looks real, and with 32 and 64 filters the course's conditional generator stalled
-    at about 82% class recovery on MNIST after 5 epochs.
+    With ``num_classes``, the model takes ``[image, label]`` and uses the label twice. It is
+    embedded as a 28x28 map and stacked onto the image as a second channel, and it adds a
+    *projection* term to the logit, the inner product of a learned class vector with the
+    features (Miyato and Koyama, 2018): ``logit = w . phi(x) + b + e_y . phi(x)``. The conditional
+    discriminator also has twice the filters (64 and 128). Without the projection term the
+    course's conditional generator drifted between classes from epoch to epoch (class recovery
+    between 74% and 88% on MNIST over epochs 4 to 7); see Lab 4.
     """
     image = keras.Input(shape=(28, 28, 1), name="image")
     inputs = [image]
@@ -93,8 +95,12 @@ def build_discriminator(num_classes: int | None = None, dropout: float = 0.3) ->
             keras.layers.Embedding(num_classes, 28 * 28)(label)
         )
         x = keras.layers.Concatenate()([image, label_map])
-    x = _conv_stack(x, (32, 64) if num_classes is None else (64, 128), dropout)
-    logit = keras.layers.Dense(1, dtype="float32")(x)
+    features = _conv_stack(x, (32, 64) if num_classes is None else (64, 128), dropout)
+    logit = keras.layers.Dense(1, dtype="float32")(features)
+    if num_classes is not None:
+        class_vector = keras.layers.Embedding(num_classes, features.shape[-1])(label)
+        projection = keras.layers.Dot(axes=1)([class_vector, features])
+        logit = keras.layers.Add(dtype="float32")([logit, projection])
     name = "discriminator" if num_classes is None else "conditional_discriminator"
     return keras.Model(inputs if num_classes is not None else image, logit, name=name)
 

@@ -390,10 +390,13 @@ def classifier_accuracy(classifier, dataset: str) -> dict:
 
 
 def fid_monitor(config: Config, n: int = 2000):
-    """A function giving the classifier-feature FID of a generator on ``n`` samples.
+    """A function measuring a generator on ``n`` samples with the course classifier.
 
-    Used after every epoch, outside the timed training (``elapsed_s`` excludes it), so that the
-    training record shows quality against wall time. None when no classifier is committed.
+    It returns the classifier-feature FID and the class measure the quality targets use: the
+    class recovery of a conditional generator, or the largest gap (percentage points) between
+    the generated class histogram and uniform for an unconditional one. Used after every epoch,
+    outside the timed training (``elapsed_s`` excludes it), so that the training record shows
+    quality against wall time. None when no classifier is committed.
     """
     classifier_weights = WEIGHTS_DIR / f"{run_name('classifier', config.dataset)}.weights.h5"
     if not classifier_weights.exists():
@@ -405,11 +408,22 @@ def fid_monitor(config: Config, n: int = 2000):
     classifier = evaluate.load_classifier(config.dataset)
     _, (x_test, _) = load_dataset(config.dataset)
     real, _ = evaluate.classify(classifier, scale_images(x_test[:n]))
+    suffix = "2k" if n == 2000 else str(n)
 
-    def measure(generator) -> float:
+    def measure(generator) -> dict:
         labels = np.arange(n) % 10 if config.model == "cdcgan" else None
-        fake, _ = evaluate.classify(classifier, evaluate.generate(generator, n, 12345, labels))
-        return round(frechet_distance_from_features(fake, real), 3)
+        fake, predicted = evaluate.classify(
+            classifier, evaluate.generate(generator, n, 12345, labels)
+        )
+        row = {f"fid_{suffix}": round(frechet_distance_from_features(fake, real), 3)}
+        if labels is not None:
+            row[f"class_recovery_{suffix}"] = round(float(np.mean(predicted == labels)), 4)
+        else:
+            histogram = evaluate.class_histogram(predicted)
+            row[f"histogram_dev_pp_{suffix}"] = round(
+                float(100 * np.max(np.abs(histogram - 0.1))), 2
+            )
+        return row
 
     return measure
 
@@ -524,9 +538,7 @@ def train(config: Config) -> dict:
             row.update({k: t / max(c, 1) for k, (t, c) in state.running.items()})
             if monitor is not None:
                 started = time.perf_counter()
-                row["fid_2k" if config.fid_samples == 2000 else f"fid_{config.fid_samples}"] = (
-                    monitor(networks["generator"])
-                )
+                row.update(monitor(networks["generator"]))
                 monitor_s[0] += time.perf_counter() - started
             state.history.append(row)
             summary = ", ".join(f"{k} {v:.4g}" for k, v in row.items() if k != "epoch")
@@ -538,6 +550,14 @@ def train(config: Config) -> dict:
             state.epoch += 1
             state.step = 0
             state.running = {}
+            if "generator" in networks:
+                # One generator per epoch beside the checkpoint, so that the record's history
+                # can be checked against the weights of any epoch, not only the last.
+                snapshots = checkpoint.with_name(checkpoint.name + ".epochs")
+                snapshots.mkdir(parents=True, exist_ok=True)
+                networks["generator"].save_weights(
+                    snapshots / f"generator-epoch-{state.epoch:03d}.weights.h5"
+                )
         save()
         last_save = time.perf_counter()
 

@@ -22,7 +22,7 @@ def _missing_or_skip(what: str, hint: str) -> None:
 
 
 def test_release_submit_grade_feedback_on_a_local_hub(repository):
-    """Instructor releases, students fetch, validate and submit, feedback comes back: 100 and 0."""
+    """Release, fetch, validate, submit, grade: formgrader and the feedback show 100 and 0."""
     if not CHROMIUM.is_file():
         _missing_or_skip("Chromium", "make browser")
     if shutil.which("npm") is None:
@@ -41,6 +41,12 @@ def test_release_submit_grade_feedback_on_a_local_hub(repository):
     good, blank = sorted(summary["feedback_scores"])
     assert summary["feedback_scores"][good] == [100.0, 100.0]
     assert summary["feedback_scores"][blank] == [0.0, 100.0]
+    assert summary["formgrader_scores"] == {good: [100.0, 100.0], blank: [0.0, 100.0]}
     shots = {step["step"] for step in summary["steps"] if step["screenshot"]}
-    for step in ("student1-validated", "student1-submitted", "student2-submitted"):
+    for step in (
+        "student1-validated",
+        "student1-submitted",
+        "student2-submitted",
+        "instructor-formgrader-grades",
+    ):
         assert step in shots, f"no screenshot of {step}"

@@ -102,7 +102,9 @@ def test_trainer_stops_resumes_and_writes_weights_and_record(tmp_path, model):
     common = [
         "--model", model, "--dataset", "mnist", "--epochs", "2", "--steps-per-epoch", "3",
         "--batch-size", "16", "--weights-dir", str(tmp_path / "weights"),
-        "--checkpoint-dir", str(tmp_path / "checkpoint"), "--no-progress", "--fid-samples", "0",
+        "--checkpoint-dir", str(tmp_path / "checkpoint"), "--no-progress",
+        # The per-epoch quality monitor on a few samples, where there is a generator to measure.
+        "--fid-samples", "100" if model in ("dcgan", "cdcgan") else "0",
     ]  # fmt: skip
     command = [sys.executable, "-m", "gancourse.train", *common]
     # A budget of a few milliseconds stops after the first step, with a checkpoint.
@@ -123,6 +125,16 @@ def test_trainer_stops_resumes_and_writes_weights_and_record(tmp_path, model):
     assert [row["epoch"] for row in record["history"]] == [1, 2]
     assert record["command"].startswith("python -m gancourse.train --model " + model)
     assert record["machine"]["cpu_cores"] >= 1
+    if model in ("dcgan", "cdcgan"):
+        measure = "class_recovery_100" if model == "cdcgan" else "histogram_dev_pp_100"
+        for row in record["history"]:
+            assert row["fid_100"] > 0, row
+            assert 0 <= row[measure] <= (1 if model == "cdcgan" else 90), row
+    snapshots = sorted(p.name for p in (tmp_path / "checkpoint.epochs").glob("*.weights.h5"))
+    if model != "classifier":
+        assert snapshots == ["generator-epoch-001.weights.h5", "generator-epoch-002.weights.h5"]
+    else:
+        assert snapshots == []
     network = (
         models.build_classifier()
         if model == "classifier"

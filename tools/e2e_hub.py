@@ -10,7 +10,9 @@ then, with Playwright driving Debian's Chromium (``/usr/bin/chromium``, ``make b
    Jupyter contents API of the student's own server, then the notebook is reloaded in the UI),
    clicks Validate in the notebook's toolbar and Submit in the Assignment List;
 3. the second student fetches ps1 and submits it untouched;
-4. the instructor collects, autogrades (``make autograde``) and releases the feedback
+4. the instructor collects, autogrades (``make autograde``, which also records the grades in
+   the course gradebook), opens Manage Assignments > ps1 > its submissions in the formgrader,
+   which shows 100 / 100 for the first student and 0 for the second, and releases the feedback
    (``python -m autograder.pipeline feedback --graded``);
 5. each student clicks Fetch Feedback: the first one's feedback says 100 of 100 points, the
    second one's 0.
@@ -46,6 +48,7 @@ ASSIGNMENT = "ps1-gan-foundations"
 SOLUTION = REPOSITORY / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 LAB_TIMEOUT = 180_000  # ms: the first server of a busy two-core machine takes its time
 VALIDATE_TIMEOUT = 300_000  # ms: Validate runs the whole notebook, TensorFlow import included
+FORMGRADER = ".jp-MainAreaWidget:visible iframe"  # nbgrader's formgrader, in a JupyterLab tab
 _MARKER = re.compile(r"\s*### (BEGIN|END) SOLUTION\s*$")
 
 
@@ -212,6 +215,37 @@ def submit_assignment(page) -> str:
     return submitted.inner_text()
 
 
+def formgrader_submissions(page) -> dict[str, tuple[str, str]]:
+    """Manage Assignments > ASSIGNMENT's submissions in the formgrader: {student: (status, score)}.
+
+    Clicking Manage Assignments loads the list afresh, with the submissions counted now.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    frame = page.frame_locator(FORMGRADER).first
+    try:
+        frame.locator(".nav a", has_text="Manage Assignments").click(timeout=30_000)
+        assignment = frame.locator("#main-table tr", has_text=ASSIGNMENT).first
+        # A link only when the gradebook holds submissions: the number is the link.
+        assignment.locator("td.num-submissions a").click(timeout=60_000)
+        frame.locator(".breadcrumb .active", has_text=ASSIGNMENT).wait_for(timeout=60_000)
+        frame.locator("#main-table td.student-id").first.wait_for(state="attached", timeout=60_000)
+    except PlaywrightTimeout as err:
+        shown = frame.locator("body").inner_text(timeout=10_000)
+        raise E2EError(
+            f"the formgrader did not show {ASSIGNMENT}'s submissions ({err.message.splitlines()[0]})"
+            f"; it showed:\n{shown[:2000]}"
+        ) from None
+    table = {}
+    rows = frame.locator("#main-table tr")
+    for index in range(rows.count()):
+        cells = rows.nth(index)
+        student = cells.locator("td.student-id").inner_text().strip()
+        status = cells.locator("td.status").inner_text().strip()
+        table[student] = (status, cells.locator("td.score").inner_text().strip())
+    return table
+
+
 # The scenario --------------------------------------------------------------------------------------
 def instructor_step(hub: LocalHub, args: list[str], what: str) -> str:
     result = hub.run_as(hub.instructor, args)
@@ -239,7 +273,7 @@ def scenario(run: Run) -> dict:
     if "Formgrader" not in menu:
         raise E2EError(f"the instructor's Nbgrader menu has no Formgrader: {menu}")
     teacher.locator(".lm-Menu-itemLabel").get_by_text("Formgrader", exact=True).click()
-    frame = teacher.frame_locator(".jp-MainAreaWidget:visible iframe").first
+    frame = teacher.frame_locator(FORMGRADER).first
     frame.locator("text=ps1-gan-foundations").first.wait_for(timeout=120_000)
     run.step("instructor-formgrader", teacher, menu=[m for m in menu if m])
 
@@ -324,6 +358,25 @@ def scenario(run: Run) -> dict:
         raise E2EError(f"the answered notebook should score 100/100: {grades}")
     if grades.get(blank, (None,))[0] != 0.0:
         raise E2EError(f"the untouched notebook should score 0: {grades}")
+    teacher.bring_to_front()
+    table = formgrader_submissions(teacher)
+    shown = "\n".join(f"{s}: {status}, score {score!r}" for s, (status, score) in table.items())
+    formgrader = {}
+    for student, expected in ((good, 100.0), (blank, 0.0)):
+        match = re.fullmatch(r"([\d.]+)\s*/\s*([\d.]+)", table.get(student, ("", ""))[1])
+        if match is not None:
+            formgrader[student] = (float(match.group(1)), float(match.group(2)))
+        if formgrader.get(student) != (expected, 100.0):
+            raise E2EError(
+                f"the formgrader should show {student} with {expected:g} / 100; its "
+                f"{ASSIGNMENT} submissions read:\n{shown}"
+            )
+    run.step(
+        "instructor-formgrader-grades",
+        teacher,
+        scores={s: f"{score[0]:g} / {score[1]:g}" for s, score in formgrader.items()},
+        status={s: status for s, (status, _) in table.items()},
+    )
     feedback_args = [python, "-m", "autograder.pipeline", "feedback", ASSIGNMENT]
     output = instructor_step(hub, [*feedback_args, "--graded", str(grading / "graded")], "feedback")
     run.step("instructor-released-feedback", None, output=output.strip().splitlines()[-1:])
@@ -359,7 +412,7 @@ def scenario(run: Run) -> dict:
         if score != (expected, 100.0):
             raise E2EError(f"{student} should see {expected} / 100 in the feedback, saw {score}")
         view.close()
-    return {"grades": grades, "feedback_scores": scores}
+    return {"grades": grades, "formgrader_scores": formgrader, "feedback_scores": scores}
 
 
 def _interrupt(*_) -> None:
