@@ -88,9 +88,9 @@ bench: $(STAMP) ## Train-step throughput, course trainer vs the TF tutorial's st
 weights: $(STAMP) ## Train every committed model into data/weights (about 1.5 hours on 2 CPU cores)
 	$(BIN)/python -m gancourse.train --model classifier --dataset mnist --epochs 3
 	$(BIN)/python -m gancourse.train --model classifier --dataset fashion_mnist --epochs 3
-	$(BIN)/python -m gancourse.train --model dcgan --dataset mnist --epochs 6
-	$(BIN)/python -m gancourse.train --model cdcgan --dataset mnist --epochs 3 --fid-samples 0
-	$(BIN)/python -m gancourse.train --model cdcgan --dataset fashion_mnist --epochs 2 --fid-samples 0
+	$(BIN)/python -m gancourse.train --model dcgan --dataset mnist --epochs 10
+	$(BIN)/python -m gancourse.train --model cdcgan --dataset mnist --epochs 6
+	$(BIN)/python -m gancourse.train --model cdcgan --dataset fashion_mnist --epochs 3
 	$(BIN)/python -m gancourse.train --model dcgan --dataset fashion_mnist --epochs 2 --fid-samples 0
 	$(BIN)/python -m gancourse.train --model wgan-gp --dataset mnist --epochs 6 --steps-per-epoch 150 --batch-size 64
 

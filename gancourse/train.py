@@ -601,6 +601,74 @@ def train(config: Config) -> dict:
     return {"finished": True} | record
 
 
+def publish_snapshot(config: Config, epoch: int) -> dict:
+    """Publish the generator of an earlier epoch of a run, with the record the run had then.
+
+    The trainer keeps every epoch's generator beside the checkpoint (``<name>.epochs/``). When
+    a run was continued past the epoch whose per-epoch measures (``history``) were best, this
+    writes that epoch's generator as the committed weights; the record is the one an
+    ``--epochs EPOCH`` run would have written at that point (history, wall time and images seen
+    up to it), and ``published_from`` says which longer run it was taken from.
+    """
+    import keras
+
+    if config.model == "classifier":
+        raise ValueError("--publish-epoch applies to GAN runs; a classifier keeps its last epoch")
+    import tensorflow as tf
+
+    checkpoint = Path(config.checkpoint_dir or default_checkpoint_dir(config.model, config.dataset))
+    state_file = checkpoint / "state.json"
+    if not state_file.exists():
+        raise ValueError(f"no checkpoint at {checkpoint}: train the run first")
+    state = json.loads(state_file.read_text())
+    if not 1 <= epoch <= state["epoch"]:
+        raise ValueError(f"--publish-epoch must be in 1..{state['epoch']} (epochs trained)")
+    snapshot = checkpoint.with_name(checkpoint.name + ".epochs") / (
+        f"generator-epoch-{epoch:03d}.weights.h5"
+    )
+    if not snapshot.exists():
+        raise ValueError(f"no generator kept for epoch {epoch} at {snapshot}")
+    history = state["history"][:epoch]
+    reached = f"{state['epoch']} epochs" + (
+        f" and {state['step']} steps of epoch {state['epoch'] + 1}" if state["step"] else ""
+    )
+    keras.mixed_precision.set_global_policy("float32")
+    generator = build_networks(config)[0]["generator"]
+    generator.load_weights(snapshot)
+    weights_dir = Path(config.weights_dir)
+    weights_dir.mkdir(parents=True, exist_ok=True)
+    name = run_name(config.model, config.dataset)
+    generator.save_weights(weights_dir / f"{name}.weights.h5")
+    images, _ = training_arrays(config.dataset)
+    steps_per_epoch = len(images) // config.batch_size
+    if config.steps_per_epoch:
+        steps_per_epoch = min(steps_per_epoch, config.steps_per_epoch)
+    at_epoch = Config(**(asdict(config) | {"epochs": epoch}))
+    on_gpu = bool(tf.config.list_physical_devices("GPU"))  # as train() decided on this machine
+    record = {
+        "name": name,
+        "command": "python -m gancourse.train " + shlex.join(_command_arguments(at_epoch)),
+        "config": asdict(at_epoch) | {"weights_dir": os.path.relpath(config.weights_dir)},
+        "precision": choose_precision(config.precision, on_gpu),
+        "xla": choose_jit(config.jit, on_gpu),
+        "epochs": epoch,
+        "steps_per_epoch": steps_per_epoch,
+        "images_seen": epoch * steps_per_epoch * config.batch_size,
+        "wall_time_s": history[-1]["elapsed_s"],
+        "sessions": state["sessions"],
+        "machine": machine_description(),
+        "history": history,
+        "parameters": int(generator.count_params()),
+    }
+    if epoch < state["epoch"] or state["step"]:
+        record["published_from"] = (
+            f"epoch {epoch} of a run continued to {reached}; chosen by its per-epoch "
+            f"measures and published with --publish-epoch {epoch}"
+        )
+    (weights_dir / f"{name}.json").write_text(json.dumps(record, indent=1) + "\n")
+    return {"finished": True} | record
+
+
 def _command_arguments(config: Config) -> list[str]:
     args = ["--model", config.model, "--dataset", config.dataset, "--epochs", str(config.epochs)]
     defaults = Config(config.model, config.dataset, config.epochs)
@@ -611,7 +679,7 @@ def _command_arguments(config: Config) -> list[str]:
     return args
 
 
-def parse_args(argv=None) -> Config:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m gancourse.train",
         description="Train a course model; rerun the same command to resume from its checkpoint.",
@@ -637,11 +705,20 @@ def parse_args(argv=None) -> Config:
         "--fid-samples", type=int, default=2000, help="FID after each epoch; 0: off"
     )
     parser.add_argument("--no-progress", dest="progress", action="store_false")
-    return Config(**vars(parser.parse_args(argv)))
+    parser.add_argument(
+        "--publish-epoch",
+        type=int,
+        default=0,
+        help="do not train: publish the generator kept after this epoch of the run",
+    )
+    return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
-    result = train(parse_args(argv))
+    args = vars(parse_args(argv))
+    publish_epoch = args.pop("publish_epoch")
+    config = Config(**args)
+    result = publish_snapshot(config, publish_epoch) if publish_epoch else train(config)
     if result["finished"]:
         print(json.dumps({k: result[k] for k in ("name", "epochs", "wall_time_s", "command")}))
     return 0

@@ -133,6 +133,21 @@ def test_trainer_stops_resumes_and_writes_weights_and_record(tmp_path, model):
     snapshots = sorted(p.name for p in (tmp_path / "checkpoint.epochs").glob("*.weights.h5"))
     if model != "classifier":
         assert snapshots == ["generator-epoch-001.weights.h5", "generator-epoch-002.weights.h5"]
+        # Publishing epoch 1 of the run gives that epoch's generator and the record of then.
+        final_weights = (tmp_path / "weights" / f"{name}.weights.h5").read_bytes()
+        published = subprocess.run(
+            command + ["--publish-epoch", "1"], capture_output=True, text=True, cwd=REPOSITORY
+        )
+        assert published.returncode == 0, published.stderr[-2000:]
+        earlier = json.loads((tmp_path / "weights" / f"{name}.json").read_text())
+        assert earlier["epochs"] == 1 and earlier["history"] == record["history"][:1]
+        assert " --epochs 1 " in earlier["command"] + " ", earlier["command"]
+        assert "continued to 2 epochs" in earlier["published_from"]
+        assert (tmp_path / "weights" / f"{name}.weights.h5").read_bytes() != final_weights
+        too_late = subprocess.run(
+            command + ["--publish-epoch", "3"], capture_output=True, text=True, cwd=REPOSITORY
+        )
+        assert too_late.returncode != 0 and "must be in 1..2" in too_late.stderr
     else:
         assert snapshots == []
     network = (
