@@ -453,9 +453,7 @@ def train(config: Config) -> dict:
     state.sessions += 1
 
     images, labels = training_arrays(config.dataset)
-    steps_per_epoch = len(images) // config.batch_size
-    if config.steps_per_epoch:
-        steps_per_epoch = min(steps_per_epoch, config.steps_per_epoch)
+    steps_per_epoch = epoch_steps(config, len(images))
     images_t, labels_t = tf.constant(images), tf.constant(labels)
     if config.model == "classifier":
         step_fn = _classifier_step(networks["classifier"], optimizers["classifier_optimizer"], jit)
@@ -580,25 +578,41 @@ def train(config: Config) -> dict:
     final = final_networks["classifier" if config.model == "classifier" else "generator"]
     final.set_weights(keep.get_weights())
     final.save_weights(weights_dir / f"{name}.weights.h5")
-    record = {
-        "name": name,
-        "command": "python -m gancourse.train " + shlex.join(_command_arguments(config)),
-        "config": asdict(config) | {"weights_dir": os.path.relpath(config.weights_dir)},
-        "precision": precision,
-        "xla": jit,
-        "epochs": state.epoch,
-        "steps_per_epoch": steps_per_epoch,
-        "images_seen": state.epoch * steps_per_epoch * config.batch_size,
-        "wall_time_s": round(state.elapsed_s, 1),
-        "sessions": state.sessions,
-        "machine": machine_description(),
-        "history": state.history,
-        "parameters": int(final.count_params()),
-    }
+    record = training_run_record(
+        config, precision, jit, state.epoch, steps_per_epoch, round(state.elapsed_s, 1),
+        state.sessions, state.history, final,
+    )  # fmt: skip
     if config.model == "classifier":
         record.update(classifier_accuracy(final, config.dataset))
     (weights_dir / f"{name}.json").write_text(json.dumps(record, indent=1) + "\n")
     return {"finished": True} | record
+
+
+def epoch_steps(config: Config, n_images: int) -> int:
+    """Steps in one epoch: whole batches of the training set, or ``--steps-per-epoch``."""
+    steps = n_images // config.batch_size
+    return min(steps, config.steps_per_epoch) if config.steps_per_epoch else steps
+
+
+def training_run_record(
+    config, precision, jit, epochs, steps_per_epoch, wall_time_s, sessions, history, network
+) -> dict:
+    """The JSON record written beside the weights of a run (see ``training_record``)."""
+    return {
+        "name": run_name(config.model, config.dataset),
+        "command": "python -m gancourse.train " + shlex.join(_command_arguments(config)),
+        "config": asdict(config) | {"weights_dir": os.path.relpath(config.weights_dir)},
+        "precision": precision,
+        "xla": jit,
+        "epochs": epochs,
+        "steps_per_epoch": steps_per_epoch,
+        "images_seen": epochs * steps_per_epoch * config.batch_size,
+        "wall_time_s": wall_time_s,
+        "sessions": sessions,
+        "machine": machine_description(),
+        "history": history,
+        "parameters": int(network.count_params()),
+    }
 
 
 def publish_snapshot(config: Config, epoch: int) -> dict:
@@ -639,27 +653,13 @@ def publish_snapshot(config: Config, epoch: int) -> dict:
     weights_dir.mkdir(parents=True, exist_ok=True)
     name = run_name(config.model, config.dataset)
     generator.save_weights(weights_dir / f"{name}.weights.h5")
-    images, _ = training_arrays(config.dataset)
-    steps_per_epoch = len(images) // config.batch_size
-    if config.steps_per_epoch:
-        steps_per_epoch = min(steps_per_epoch, config.steps_per_epoch)
-    at_epoch = Config(**(asdict(config) | {"epochs": epoch}))
+    steps_per_epoch = epoch_steps(config, len(training_arrays(config.dataset)[0]))
     on_gpu = bool(tf.config.list_physical_devices("GPU"))  # as train() decided on this machine
-    record = {
-        "name": name,
-        "command": "python -m gancourse.train " + shlex.join(_command_arguments(at_epoch)),
-        "config": asdict(at_epoch) | {"weights_dir": os.path.relpath(config.weights_dir)},
-        "precision": choose_precision(config.precision, on_gpu),
-        "xla": choose_jit(config.jit, on_gpu),
-        "epochs": epoch,
-        "steps_per_epoch": steps_per_epoch,
-        "images_seen": epoch * steps_per_epoch * config.batch_size,
-        "wall_time_s": history[-1]["elapsed_s"],
-        "sessions": state["sessions"],
-        "machine": machine_description(),
-        "history": history,
-        "parameters": int(generator.count_params()),
-    }
+    record = training_run_record(
+        Config(**(asdict(config) | {"epochs": epoch})),
+        choose_precision(config.precision, on_gpu), choose_jit(config.jit, on_gpu), epoch,
+        steps_per_epoch, history[-1]["elapsed_s"], state["sessions"], history, generator,
+    )  # fmt: skip
     if epoch < state["epoch"] or state["step"]:
         record["published_from"] = (
             f"epoch {epoch} of a run continued to {reached}; chosen by its per-epoch "
