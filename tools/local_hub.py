@@ -40,6 +40,18 @@ PROXY = DEPLOY / "node_modules" / ".bin" / "configurable-http-proxy"
 PROBE = "import jupyterhub.singleuser, jupyterlab, nbgrader, gancourse"
 
 
+def _kill_and_wait(processes: list) -> None:
+    """Kill each psutil process (one already gone is fine) and wait up to 10 s for them all."""
+    import psutil
+
+    for proc in processes:
+        try:
+            proc.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(processes, timeout=10)
+
+
 class HubError(RuntimeError):
     """The local hub could not be prepared or started; the message says why."""
 
@@ -344,12 +356,7 @@ class LocalHub:
             for proc in psutil.process_iter(["uids"]):
                 if proc.info["uids"] and proc.info["uids"].real in uids:
                     spawned.append(proc)
-        for proc in spawned:
-            try:
-                proc.kill()
-            except psutil.Error:
-                pass
-        psutil.wait_procs(spawned, timeout=10)
+        _kill_and_wait(spawned)
         if self.remove_users:
             for user in self.created:
                 subprocess.run(["userdel", user], capture_output=True)
@@ -377,12 +384,7 @@ class LocalHub:
                 env.get("JUPYTERHUB_USER") in self.users
             ):
                 found.append(proc)
-        for proc in found:
-            try:
-                proc.kill()
-            except psutil.Error:
-                pass
-        psutil.wait_procs(found, timeout=10)
+        _kill_and_wait(found)
 
     def remove(self) -> None:
         """Delete the hub's system users and its state folder (`--remove`)."""
