@@ -193,17 +193,29 @@ def gradient_penalty(critic, real, fake):
     return tf.reduce_mean(tf.square(norms - 1.0))
 
 
-def make_gan_step(generator, discriminator, g_opt, d_opt, latent_dim, conditional, jit=False):
-    """A compiled step updating both networks from one forward pass (losses before updates)."""
+def make_gan_step(
+    generator, discriminator, g_opt, d_opt, latent_dim, conditional, jit=False, pack=1
+):
+    """A compiled step updating both networks from one forward pass (losses before updates).
+
+    With ``pack`` > 1 the discriminator sees packs of real and packs of generated images
+    (:func:`gancourse.models.pack_images`); the batch size must be a multiple of ``pack``.
+    """
     import tensorflow as tf
+
+    from gancourse.models import pack_images
 
     def step(images, labels):
         noise = tf.random.normal([tf.shape(images)[0], latent_dim])
         g_in = [noise, labels] if conditional else noise
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fakes = generator(g_in, training=True)
-            real_logits = discriminator([images, labels] if conditional else images, training=True)
-            fake_logits = discriminator([fakes, labels] if conditional else fakes, training=True)
+            if conditional:
+                real_logits = discriminator([images, labels], training=True)
+                fake_logits = discriminator([fakes, labels], training=True)
+            else:
+                real_logits = discriminator(pack_images(images, pack), training=True)
+                fake_logits = discriminator(pack_images(fakes, pack), training=True)
             d_loss = discriminator_loss(real_logits, fake_logits)
             g_loss = generator_loss(fake_logits)
         d_grads = d_tape.gradient(d_loss, discriminator.trainable_variables)
@@ -312,6 +324,8 @@ class Config:
     latent_dim: int = 100
     n_critic: int = 5
     gp_weight: float = 10.0
+    pack: int = 1  # images per discriminator input (PacGAN); dcgan only
+    d_filters: int = 0  # filters of the discriminator's first convolution; 0: the model's own
     precision: str = "auto"
     jit: str = "auto"
     weights_dir: str = str(WEIGHTS_DIR)
@@ -351,7 +365,11 @@ def build_networks(config: Config):
     else:
         other = (
             "discriminator",
-            models.build_discriminator(models.NUM_CLASSES if conditional else None),
+            models.build_discriminator(
+                models.NUM_CLASSES if conditional else None,
+                pack=config.pack,
+                filters=config.d_filters,
+            ),
         )
         # Adam settings of Radford et al. (2016), section 3.
         g_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
@@ -439,6 +457,10 @@ def train(config: Config) -> dict:
         raise ValueError(f"--model must be one of {MODELS}, got {config.model!r}")
     if config.dataset not in DATASETS:
         raise ValueError(f"--dataset must be one of {DATASETS}, got {config.dataset!r}")
+    if config.pack != 1 and (config.model != "dcgan" or config.batch_size % config.pack):
+        raise ValueError("--pack applies to --model dcgan, with a batch size divisible by it")
+    if config.d_filters and config.model not in ("dcgan", "cdcgan"):
+        raise ValueError("--d-filters applies to the discriminator of --model dcgan or cdcgan")
     configure_tensorflow(config.seed)
     on_gpu = bool(tf.config.list_physical_devices("GPU"))
     precision = choose_precision(config.precision, on_gpu)
@@ -476,6 +498,7 @@ def train(config: Config) -> dict:
             config.latent_dim,
             config.model == "cdcgan",
             jit,
+            config.pack,
         )
 
     from tqdm.auto import tqdm
@@ -672,7 +695,10 @@ def publish_snapshot(config: Config, epoch: int) -> dict:
 def _command_arguments(config: Config) -> list[str]:
     args = ["--model", config.model, "--dataset", config.dataset, "--epochs", str(config.epochs)]
     defaults = Config(config.model, config.dataset, config.epochs)
-    keys = ("batch_size", "seed", "latent_dim", "n_critic", "gp_weight", "precision", "jit")
+    keys = (
+        "batch_size", "seed", "latent_dim", "n_critic", "gp_weight", "pack", "d_filters",
+        "precision", "jit",
+    )  # fmt: skip
     for key in keys + ("steps_per_epoch", "fid_samples"):
         if getattr(config, key) != getattr(defaults, key):
             args += ["--" + key.replace("_", "-"), str(getattr(config, key))]
@@ -692,6 +718,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--latent-dim", type=int, default=100)
     parser.add_argument("--n-critic", type=int, default=5, help="critic steps per generator step")
     parser.add_argument("--gp-weight", type=float, default=10.0)
+    parser.add_argument(
+        "--pack", type=int, default=1, help="dcgan: images per discriminator input (PacGAN)"
+    )
+    parser.add_argument(
+        "--d-filters", type=int, default=0, help="discriminator's first-layer filters (0: default)"
+    )
     parser.add_argument(
         "--precision", default="auto", choices=("auto", "float32", "mixed_bfloat16")
     )

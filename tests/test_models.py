@@ -55,6 +55,38 @@ def test_discriminator_critic_and_classifier_outputs():
     assert models.classifier_feature_model(classifier)(images).shape == (4, 128)
 
 
+def test_packing_stacks_consecutive_images_as_channels():
+    images = tf.random.uniform([6, 28, 28, 1], -1, 1)
+    packs = models.pack_images(images, 2)
+    assert packs.shape == (3, 28, 28, 2)
+    for pack in range(3):
+        for member in range(2):
+            np.testing.assert_array_equal(
+                packs[pack, ..., member], images[2 * pack + member, ..., 0]
+            )
+    assert models.pack_images(images, 1) is images
+    assert models.build_discriminator(pack=2)(packs).shape == (3, 1)
+    with pytest.raises(ValueError, match="unconditional"):
+        models.build_discriminator(10, pack=2)
+
+
+def test_packed_step_trains_the_discriminator_on_packs():
+    generator, discriminator = models.build_generator(), models.build_discriminator(pack=2)
+    g_opt, d_opt = keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3)
+    step = train.make_gan_step(generator, discriminator, g_opt, d_opt, 100, False, pack=2)
+    before = [w.numpy().copy() for w in discriminator.trainable_weights]
+    losses = step(tf.random.uniform([8, 28, 28, 1], -1, 1), tf.zeros([8], tf.int32))
+    assert np.isfinite(float(losses["d_loss"])) and np.isfinite(float(losses["g_loss"]))
+    after = discriminator.trainable_weights
+    assert all(not np.array_equal(b, a.numpy()) for b, a in zip(before, after, strict=True))
+    with pytest.raises(ValueError, match="--pack"):
+        train.train(train.Config("cdcgan", "mnist", 1, pack=2))
+    with pytest.raises(ValueError, match="--d-filters"):
+        train.train(train.Config("wgan-gp", "mnist", 1, d_filters=64))
+    wide = models.build_discriminator(filters=64)
+    assert [layer.filters for layer in wide.layers if hasattr(layer, "filters")] == [64, 128]
+
+
 def test_losses_match_binary_cross_entropy():
     real = tf.constant([[3.0], [-2.0], [0.1]])
     fake = tf.constant([[-1.0], [4.0], [0.0]])
@@ -105,7 +137,7 @@ def test_trainer_stops_resumes_and_writes_weights_and_record(tmp_path, model):
         "--checkpoint-dir", str(tmp_path / "checkpoint"), "--no-progress",
         # The per-epoch quality monitor on a few samples, where there is a generator to measure.
         "--fid-samples", "100" if model in ("dcgan", "cdcgan") else "0",
-    ]  # fmt: skip
+    ] + (["--pack", "2"] if model == "dcgan" else [])  # fmt: skip
     command = [sys.executable, "-m", "gancourse.train", *common]
     # A budget of a few milliseconds stops after the first step, with a checkpoint.
     stopped = subprocess.run(
@@ -124,6 +156,7 @@ def test_trainer_stops_resumes_and_writes_weights_and_record(tmp_path, model):
     assert record["epochs"] == 2 and record["sessions"] == 2
     assert [row["epoch"] for row in record["history"]] == [1, 2]
     assert record["command"].startswith("python -m gancourse.train --model " + model)
+    assert ("--pack 2" in record["command"]) == (model == "dcgan")
     assert record["machine"]["cpu_cores"] >= 1
     if model in ("dcgan", "cdcgan"):
         measure = "class_recovery_100" if model == "cdcgan" else "histogram_dev_pp_100"
