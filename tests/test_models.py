@@ -211,6 +211,17 @@ def test_committed_weights_load_and_carry_a_training_record(model, dataset):
         assert images.shape == (8, 28, 28, 1) and np.all(np.abs(images) <= 1)
 
 
+def test_make_weights_runs_the_commands_of_the_committed_records():
+    makefile = (REPOSITORY / "Makefile").read_text().split("\nweights:", 1)[1]
+    recipe = []
+    for line in makefile.splitlines()[1:]:
+        if not line.startswith("\t"):
+            break
+        recipe.append(line.strip().replace("$(BIN)/python", "python"))
+    recorded = [train.training_record(model, dataset)["command"] for model, dataset in COMMITTED]
+    assert sorted(recipe) == sorted(recorded)
+
+
 def test_committed_quality_table_is_complete_and_its_verdicts_honest():
     table = json.loads((WEIGHTS / "quality.json").read_text())
     assert table["command"] == "python -m gancourse.evaluate --samples 10000"
