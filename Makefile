@@ -92,7 +92,7 @@ weights: $(STAMP) ## Train every committed model into data/weights (about 2.5 ho
 	$(BIN)/python -m gancourse.train --model cdcgan --dataset mnist --epochs 6
 	$(BIN)/python -m gancourse.train --model cdcgan --dataset fashion_mnist --epochs 3
 	$(BIN)/python -m gancourse.train --model dcgan --dataset fashion_mnist --epochs 2 --fid-samples 0
-	$(BIN)/python -m gancourse.train --model wgan-gp --dataset mnist --epochs 36 --batch-size 64 --steps-per-epoch 150
+	$(BIN)/python -m gancourse.train --model wgan-gp --dataset mnist --epochs 71 --batch-size 64 --steps-per-epoch 150
 
 quality: $(STAMP) ## The quality table of the committed models (writes data/weights/quality.json)
 	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m gancourse.evaluate --samples 10000
