@@ -5,7 +5,13 @@ Taught on the *Conventions* page of the book (``book/conventions.md``).
 
 from __future__ import annotations
 
+import importlib.abc
 import os
+import sys
+
+#: The package modules that hold the reference answers to the problem sets' graded functions:
+#: the losses and train steps (``train``), the networks (``models``) and sampling (``evaluate``).
+REFERENCE_MODULES = ("gancourse.train", "gancourse.models", "gancourse.evaluate")
 
 
 def configure_tensorflow(seed: int | None = None, *, memory_growth: bool = True) -> dict:
@@ -32,3 +38,35 @@ def configure_tensorflow(seed: int | None = None, *, memory_growth: bool = True)
     if seed is not None:
         keras.utils.set_random_seed(seed)  # seeds random, numpy and tensorflow together
     return {"gpus": [gpu.name for gpu in gpus], "seed": seed}
+
+
+class _HideReferenceModules(importlib.abc.MetaPathFinder):
+    """Refuse imports of :data:`REFERENCE_MODULES` with a message that says why."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname in REFERENCE_MODULES:
+            raise ImportError(
+                f"{fullname} holds the course's reference solutions, so problem sets switch it "
+                "off: write the graded functions yourself (the labs in the book may use it)",
+                name=fullname,
+            )
+        return None
+
+
+def hide_reference_solutions() -> None:
+    """Make :data:`REFERENCE_MODULES` unimportable in this Python process.
+
+    Every problem set calls this in its read-only setup cell, which nbgrader restores before
+    grading, so an answer that imports the course's own implementation of a graded function
+    fails with an :class:`ImportError` that explains itself, in the student's kernel and in the
+    autograder alike. Modules already imported are dropped too. This stops the easy shortcut,
+    not a determined one: code that reads the package's files directly is still possible.
+    """
+    if not any(isinstance(finder, _HideReferenceModules) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _HideReferenceModules())
+    package = sys.modules.get("gancourse")
+    for name in REFERENCE_MODULES:
+        sys.modules.pop(name, None)
+        attribute = name.rpartition(".")[2]
+        if package is not None and attribute in vars(package):
+            delattr(package, attribute)

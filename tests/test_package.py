@@ -1,12 +1,20 @@
-"""The shared package: image grids, seeding and device set-up, the offline book extension."""
+"""The shared package: image grids, seeding and device set-up, hiding the reference solutions
+from problem sets, the offline book extension."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
 import numpy as np
 import pytest
 
 from gancourse.plotting import image_grid
 from gancourse.runtime import configure_tensorflow
+
+REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def test_image_grid_layout_and_scaling():
@@ -57,3 +65,52 @@ def test_offline_mathjax_source_is_installed():
     source = mathjax_source()
     assert (source / ENTRY_POINT).stat().st_size > 500_000
     assert any((source / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+
+
+def test_hide_reference_solutions_refuses_the_answer_modules_only():
+    # In a child process: the switch is meant to last for the whole kernel.
+    script = """
+import gancourse.train
+from gancourse.runtime import REFERENCE_MODULES, hide_reference_solutions
+hide_reference_solutions()
+hide_reference_solutions()  # calling it twice installs one finder
+from gancourse.runtime import _HideReferenceModules
+assert sum(isinstance(f, _HideReferenceModules) for f in sys.meta_path) == 1
+for name in REFERENCE_MODULES:
+    try:
+        importlib.import_module(name)
+    except ImportError as err:
+        assert "reference solutions" in str(err) and "book" in str(err), err
+    else:
+        raise AssertionError(name + " is still importable")
+try:
+    from gancourse import train  # the attribute of the package is gone too
+except ImportError:
+    pass
+else:
+    raise AssertionError("gancourse.train reachable as an attribute")
+import gancourse.data, gancourse.metrics, gancourse.plotting  # the helpers stay
+print("ok")
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", "import importlib, sys\n" + script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("folder", ["solutions", "assignments"])
+def test_every_problem_set_hides_the_reference_solutions_in_a_locked_cell(folder):
+    notebooks = sorted((REPOSITORY / folder).glob("*/*.ipynb"))
+    assert len(notebooks) == 4
+    for path in notebooks:
+        locked_setup = [
+            cell.source
+            for cell in nbformat.read(path, as_version=4).cells
+            if cell.cell_type == "code"
+            and cell.metadata.get("nbgrader", {}).get("locked")
+            and not cell.metadata["nbgrader"].get("grade")
+        ]
+        assert locked_setup and "\nhide_reference_solutions()" in locked_setup[0], path

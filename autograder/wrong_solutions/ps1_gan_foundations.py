@@ -318,4 +318,16 @@ def gan_value(d, p_data, p_model):
         expect="0 log 0 = 0",
         origin="0 * log(0) gives nan where a distribution has no mass",
     ),
+    WrongSolution(
+        name="loss-imported-from-course-package",
+        function="discriminator_loss",
+        source="""
+def discriminator_loss(real_logits, fake_logits):
+    from gancourse.train import discriminator_loss as course_loss
+
+    return course_loss(real_logits, fake_logits)
+""",
+        expect="reference solutions",
+        origin="handing in the course package's own loss instead of writing it",
+    ),
 ]

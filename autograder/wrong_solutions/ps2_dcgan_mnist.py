@@ -336,4 +336,16 @@ def train_step(generator, discriminator, generator_optimizer, discriminator_opti
         origin="optimizers constructed inside the training function, so each step starts a new "
         "Adam with its own learning rate",
     ),
+    WrongSolution(
+        name="generator-imported-from-course-package",
+        function="build_generator",
+        source="""
+def build_generator(latent_dim=100):
+    from gancourse.models import build_generator as course_generator
+
+    return course_generator(latent_dim)
+""",
+        expect="reference solutions",
+        origin="handing in the course package's own network instead of writing it",
+    ),
 ]

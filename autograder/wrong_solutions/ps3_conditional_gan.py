@@ -361,4 +361,16 @@ def generate_by_class(generator, labels, seed=None, latent_dim=100):
         expect="labels[i]",
         origin="a class-grid sampler reused for arbitrary labels: the argument is ignored",
     ),
+    WrongSolution(
+        name="generator-imported-from-course-package",
+        function="build_conditional_generator",
+        source="""
+def build_conditional_generator(latent_dim=100, num_classes=10):
+    from gancourse.models import build_generator as course_generator
+
+    return course_generator(latent_dim, num_classes=num_classes)
+""",
+        expect="reference solutions",
+        origin="handing in the course package's own network instead of writing it",
+    ),
 ]

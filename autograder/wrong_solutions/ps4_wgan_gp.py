@@ -531,4 +531,16 @@ def gradient_penalty(critic, real_images, fake_images, epsilon=None):
         expect="latent_dim",
         origin="noise = tf.random.normal([BATCH_SIZE, 100]) with a global noise size",
     ),
+    WrongSolution(
+        name="penalty-imported-from-course-package",
+        function="gradient_penalty",
+        source="""
+def gradient_penalty(critic, real_images, fake_images, epsilon=None):
+    from gancourse import train as course
+
+    return course.gradient_penalty(critic, real_images, fake_images)
+""",
+        expect="reference solutions",
+        origin="handing in the course package's own penalty instead of writing it",
+    ),
 ]
