@@ -90,6 +90,23 @@ def test_notebook_conventions(name):
         )
 
 
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_setup_cell_hides_the_reference_solutions(name):
+    """The locked setup cell, which nbgrader restores before grading, switches them off."""
+    for folder in (pipeline.SOLUTIONS, pipeline.RELEASES):
+        paths = sorted((folder / name).glob("*.ipynb"))
+        assert paths, f"no notebook in {folder / name}"
+        for path in paths:
+            locked_setup = [
+                cell.source
+                for cell in _cells(path)
+                if cell.cell_type == "code"
+                and cell.metadata.get("nbgrader", {}).get("locked")
+                and not cell.metadata["nbgrader"].get("grade")
+            ]
+            assert locked_setup and "\nhide_reference_solutions()" in locked_setup[0], path
+
+
 @pytest.mark.slow
 def test_validate_solutions_pass_and_releases_fail():
     assert pipeline.validate() == []
