@@ -21,6 +21,15 @@ images per second and in achieved GFLOP/s, counting the network's multiply-adds 
 of the generator plus two of the discriminator, times three for the backward pass): 0.45 GFLOP
 per image per step for the tutorial network. The time for the course's own MNIST DCGAN to reach
 a fixed classifier-FID comes from its training record (``data/weights/dcgan-mnist.json``).
+
+On a CPU without bfloat16 instructions (AVX2 only), ``mixed_bfloat16`` is emulated and more than
+ten times slower than float32, so the float32 settings are the ones that count there. Tried on a
+2-core AVX2 EPYC and not adopted: XLA's CPU options ``--xla_cpu_use_xnnpack``,
+``--xla_cpu_use_onednn`` and ``--xla_cpu_enable_fast_math`` (through ``XLA_FLAGS``; each left
+XLA's advantage over the tutorial inside its 1.06-1.12 spread between runs), one discriminator
+call on real and generated images concatenated (0.94x the tutorial in graph mode, 0.3x with
+XLA), and the stride-1 transposed convolution written as a convolution with a flipped kernel
+(2.68 s against 2.35 s forward and backward at batch 256).
 """
 
 from __future__ import annotations
