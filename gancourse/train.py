@@ -335,11 +335,32 @@ class Config:
     steps_per_epoch: int = 0  # 0: whole epochs; a small number for smoke tests
     fid_samples: int = 2000  # classifier FID after every epoch; 0 turns it off
     progress: bool = True
+    lr_decay_from: int = 0  # 0: constant learning rates; K: linear decay to 0 after epoch K
 
 
 def default_checkpoint_dir(model: str, dataset: str) -> Path:
     root = os.environ.get("GANCOURSE_CACHE_DIR") or Path.home() / ".cache" / "gancourse"
     return Path(root) / "checkpoints" / run_name(model, dataset)
+
+
+# Learning rates of the optimizers: Adam as Radford et al. (2016), section 3, for the DCGANs;
+# as Gulrajani et al. (2017), Algorithm 1, for the WGAN-GP.
+LEARNING_RATES = {"classifier": 1e-3, "dcgan": 2e-4, "cdcgan": 2e-4, "wgan-gp": 1e-4}
+
+
+def learning_rate_factor(config: Config, epoch: int, step: int, steps_per_epoch: int) -> float:
+    """Multiplier of the learning rates at ``step`` of epoch ``epoch`` (both counted from 0).
+
+    1 throughout, unless ``lr_decay_from`` is K > 0: then 1 up to the end of epoch K, falling
+    linearly with every step to 0 at the end of the last epoch, so that a run continued from a
+    constant-rate checkpoint settles instead of oscillating around an equilibrium (the linear
+    decay of Gulrajani et al.'s (2017) published training code).
+    """
+    start = config.lr_decay_from
+    if not start:
+        return 1.0
+    progress = epoch + step / steps_per_epoch
+    return float(np.clip((config.epochs - progress) / (config.epochs - start), 0.0, 1.0))
 
 
 def build_networks(config: Config):
@@ -350,7 +371,7 @@ def build_networks(config: Config):
 
     if config.model == "classifier":
         networks = {"classifier": models.build_classifier()}
-        optimizers = {"classifier_optimizer": keras.optimizers.Adam(1e-3)}
+        optimizers = {"classifier_optimizer": keras.optimizers.Adam(LEARNING_RATES["classifier"])}
         optimizers["classifier_optimizer"].build(networks["classifier"].trainable_variables)
         return networks, optimizers
     conditional = config.model == "cdcgan"
@@ -360,8 +381,9 @@ def build_networks(config: Config):
     if config.model == "wgan-gp":
         other = ("critic", models.build_critic())
         # Adam settings of Gulrajani et al. (2017), Algorithm 1.
-        g_opt = keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9)
-        o_opt = keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9)
+        rate = LEARNING_RATES["wgan-gp"]
+        g_opt = keras.optimizers.Adam(rate, beta_1=0.5, beta_2=0.9)
+        o_opt = keras.optimizers.Adam(rate, beta_1=0.5, beta_2=0.9)
     else:
         other = (
             "discriminator",
@@ -372,8 +394,9 @@ def build_networks(config: Config):
             ),
         )
         # Adam settings of Radford et al. (2016), section 3.
-        g_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
-        o_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
+        rate = LEARNING_RATES[config.model]
+        g_opt = keras.optimizers.Adam(rate, beta_1=0.5)
+        o_opt = keras.optimizers.Adam(rate, beta_1=0.5)
     networks = {"generator": generator, other[0]: other[1]}
     g_opt.build(generator.trainable_variables)
     o_opt.build(other[1].trainable_variables)
@@ -461,6 +484,8 @@ def train(config: Config) -> dict:
         raise ValueError("--pack applies to --model dcgan, with a batch size divisible by it")
     if config.d_filters and config.model not in ("dcgan", "cdcgan"):
         raise ValueError("--d-filters applies to the discriminator of --model dcgan or cdcgan")
+    if not 0 <= config.lr_decay_from < config.epochs:
+        raise ValueError("--lr-decay-from must be 0 (off) or an epoch before --epochs")
     configure_tensorflow(config.seed)
     on_gpu = bool(tf.config.list_physical_devices("GPU"))
     precision = choose_precision(config.precision, on_gpu)
@@ -476,6 +501,7 @@ def train(config: Config) -> dict:
 
     images, labels = training_arrays(config.dataset)
     steps_per_epoch = epoch_steps(config, len(images))
+    base_rate = LEARNING_RATES[config.model]
     images_t, labels_t = tf.constant(images), tf.constant(labels)
     if config.model == "classifier":
         step_fn = _classifier_step(networks["classifier"], optimizers["classifier_optimizer"], jit)
@@ -532,6 +558,10 @@ def train(config: Config) -> dict:
             images_t, labels_t, config.batch_size, config.seed, state.epoch, skip=state.step
         ).take(steps_per_epoch - state.step)
         for batch_images, batch_labels in data:
+            # Set at every step, not only when decaying: a checkpoint stores the rate it had.
+            factor = learning_rate_factor(config, state.epoch, state.step, steps_per_epoch)
+            for optimizer in optimizers.values():
+                optimizer.learning_rate = base_rate * factor
             if config.model == "wgan-gp":
                 update = tf.constant(state.step % config.n_critic == config.n_critic - 1)
                 losses = step_fn(batch_images, update)
@@ -699,7 +729,7 @@ def _command_arguments(config: Config) -> list[str]:
         "batch_size", "seed", "latent_dim", "n_critic", "gp_weight", "pack", "d_filters",
         "precision", "jit",
     )  # fmt: skip
-    for key in keys + ("steps_per_epoch", "fid_samples"):
+    for key in keys + ("steps_per_epoch", "fid_samples", "lr_decay_from"):
         if getattr(config, key) != getattr(defaults, key):
             args += ["--" + key.replace("_", "-"), str(getattr(config, key))]
     return args
@@ -737,6 +767,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--fid-samples", type=int, default=2000, help="FID after each epoch; 0: off"
     )
     parser.add_argument("--no-progress", dest="progress", action="store_false")
+    parser.add_argument(
+        "--lr-decay-from",
+        type=int,
+        default=0,
+        help="after this epoch the learning rates fall linearly to 0 at --epochs (0: constant)",
+    )
     parser.add_argument(
         "--publish-epoch",
         type=int,

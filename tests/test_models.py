@@ -128,6 +128,17 @@ def test_precision_choice_follows_the_hardware(monkeypatch):
     assert train.choose_jit("auto", on_gpu=False) is False
 
 
+def test_learning_rates_fall_linearly_to_zero_after_the_decay_epoch():
+    steady = train.Config("wgan-gp", "mnist", epochs=10)
+    assert train.learning_rate_factor(steady, 9, 99, 100) == 1.0
+    decaying = train.Config("wgan-gp", "mnist", epochs=10, lr_decay_from=6)
+    factors = [train.learning_rate_factor(decaying, e, s, 100) for e, s in
+               [(0, 0), (5, 99), (6, 0), (7, 0), (8, 0), (9, 50), (10, 0)]]  # fmt: skip
+    np.testing.assert_allclose(factors, [1, 1, 1, 0.75, 0.5, 0.125, 0])
+    with pytest.raises(ValueError, match="--lr-decay-from"):
+        train.train(train.Config("dcgan", "mnist", epochs=5, lr_decay_from=5))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("model", ["dcgan", "cdcgan", "wgan-gp", "classifier"])
 def test_trainer_stops_resumes_and_writes_weights_and_record(tmp_path, model):
@@ -137,7 +148,9 @@ def test_trainer_stops_resumes_and_writes_weights_and_record(tmp_path, model):
         "--checkpoint-dir", str(tmp_path / "checkpoint"), "--no-progress",
         # The per-epoch quality monitor on a few samples, where there is a generator to measure.
         "--fid-samples", "100" if model in ("dcgan", "cdcgan") else "0",
-    ] + (["--pack", "2"] if model == "dcgan" else [])  # fmt: skip
+    ] + (["--pack", "2"] if model == "dcgan" else []) + (
+        ["--lr-decay-from", "1"] if model == "wgan-gp" else []
+    )  # fmt: skip
     command = [sys.executable, "-m", "gancourse.train", *common]
     # A budget of a few milliseconds stops after the first step, with a checkpoint.
     stopped = subprocess.run(
@@ -157,6 +170,14 @@ def test_trainer_stops_resumes_and_writes_weights_and_record(tmp_path, model):
     assert [row["epoch"] for row in record["history"]] == [1, 2]
     assert record["command"].startswith("python -m gancourse.train --model " + model)
     assert ("--pack 2" in record["command"]) == (model == "dcgan")
+    assert ("--lr-decay-from 1" in record["command"]) == (model == "wgan-gp")
+    # The checkpoint keeps the rate of the last step: the full rate, or a third of it when it
+    # falls from the end of epoch 1 to 0 at the end of epoch 2 (the last of 3 steps begins at 2/3).
+    trained = "classifier" if model == "classifier" else "generator"
+    with np.load(tmp_path / "checkpoint" / f"{trained}_optimizer.npz") as stored:
+        rate = float(stored["arr_1"])  # Adam's variables: iteration, learning rate, moments
+    expected = train.LEARNING_RATES[model] / (3 if model == "wgan-gp" else 1)
+    assert rate == pytest.approx(expected, rel=1e-5)
     assert record["machine"]["cpu_cores"] >= 1
     if model in ("dcgan", "cdcgan"):
         measure = "class_recovery_100" if model == "cdcgan" else "histogram_dev_pp_100"
