@@ -353,8 +353,8 @@ def learning_rate_factor(config: Config, epoch: int, step: int, steps_per_epoch:
 
     1 throughout, unless ``lr_decay_from`` is K > 0: then 1 up to the end of epoch K, falling
     linearly with every step to 0 at the end of the last epoch, so that a run continued from a
-    constant-rate checkpoint settles instead of oscillating around an equilibrium (the linear
-    decay of Gulrajani et al.'s (2017) published training code).
+    constant-rate checkpoint settles instead of oscillating around an equilibrium (Gulrajani
+    et al.'s (2017) code for their CIFAR-10 ResNet decays its rates linearly so).
     """
     start = config.lr_decay_from
     if not start:
