@@ -343,8 +343,8 @@ def default_checkpoint_dir(model: str, dataset: str) -> Path:
     return Path(root) / "checkpoints" / run_name(model, dataset)
 
 
-# Learning rates of the optimizers: Adam as Radford et al. (2016), section 3, for the DCGANs;
-# as Gulrajani et al. (2017), Algorithm 1, for the WGAN-GP.
+# Adam's learning rates: Keras's default for the classifier, Radford et al. (2016), section 3,
+# for the DCGANs, and Gulrajani et al. (2017), Algorithm 1, for the WGAN-GP.
 LEARNING_RATES = {"classifier": 1e-3, "dcgan": 2e-4, "cdcgan": 2e-4, "wgan-gp": 1e-4}
 
 
