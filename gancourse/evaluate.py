@@ -156,14 +156,14 @@ def evaluate_model(model: str, dataset: str, n: int = 10_000, seed: int = 0, ref
             round(float(np.mean(hits[labels == c])), 4) for c in range(10)
         ]
         target = TARGETS["class_recovery"][dataset]
-        row["target"] = f"class recovery >= {target:.0%}"
+        row["target"] = f"recovery >= {target:.0%}"
         row["meets_target"] = bool(row["class_recovery"] >= target)
     elif dataset in TARGETS["histogram_max_deviation_pp"]:
         target = TARGETS["histogram_max_deviation_pp"][dataset]
-        row["target"] = f"histogram within {target:g} pp of uniform"
+        row["target"] = f"largest gap <= {target:g} pp"
         row["meets_target"] = bool(row["histogram_max_deviation_pp"] <= target)
     else:
-        row["target"] = "FID between floor and ceiling, reported"
+        row["target"] = "floor <= FID < ceiling"
         row["meets_target"] = bool(row["fid_floor"] <= row["fid"] < row["fid_ceiling"])
     return row
 
@@ -180,15 +180,21 @@ def quality_table(n: int = 10_000, seed: int = 0, weights_dir: Path | str = WEIG
     return rows
 
 
+#: How the quality table names the datasets; "Fashion-MNIST" can wrap at its hyphen, which keeps
+#: the nine columns within the book's page width.
+DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
+
+
 def format_table(rows) -> str:
     lines = [
-        "| model | dataset | FID | floor | ceiling | class recovery | histogram max dev. (pp) | target | met |",
+        "| model | dataset | FID | floor | ceiling | class recovery | largest class gap (pp) | target | met |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         recovery = f"{row['class_recovery']:.1%}" if "class_recovery" in row else "-"
         lines.append(
-            f"| {row['model']} | {row['dataset']} | {row['fid']:.2f} | {row['fid_floor']:.2f} "
+            f"| {row['model']} | {DATASET_NAMES[row['dataset']]} | {row['fid']:.2f} "
+            f"| {row['fid_floor']:.2f} "
             f"| {row['fid_ceiling']:.1f} | {recovery} | {row['histogram_max_deviation_pp']:.2f} "
             f"| {row['target']} | {'yes' if row['meets_target'] else 'NO'} |"
         )

@@ -91,6 +91,20 @@ def test_mathjax_is_served_from_the_book(build):
             assert "_static/mathjax/tex-chtml-full.js" in text, page
 
 
+def test_markdown_tables_in_outputs_reach_readers_as_tables(build):
+    # Lab 6 displays its quality table with IPython's Markdown. Rendered as CommonMark (myst-nb's
+    # default) the pipes stay text, and the separator row turns into dashes: "|—|—|".
+    for page in build.rglob("*.html"):
+        if "_static" in page.parts:
+            continue
+        prose = re.sub(r"<pre.*?</pre>", "", page.read_text(), flags=re.S)
+        assert not re.search(r"\|\s*(?:—|---)\s*\|", prose), (
+            f"{page.relative_to(build)} shows a Markdown table as text"
+        )
+    evaluation = (build / "book" / "labs" / "evaluation.html").read_text()
+    assert re.search(r"<th[^>]*>\s*(?:<p>)?largest class gap \(pp\)", evaluation)
+
+
 def test_book_in_headless_chromium(build, repository, tmp_path):
     """Every page: no console error, no request off the machine, math rendered, images load."""
     if not CHROMIUM.is_file():
