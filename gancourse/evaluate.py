@@ -194,8 +194,8 @@ def format_table(rows) -> str:
         recovery = f"{row['class_recovery']:.1%}" if "class_recovery" in row else "-"
         lines.append(
             f"| {row['model']} | {DATASET_NAMES[row['dataset']]} | {row['fid']:.2f} "
-            f"| {row['fid_floor']:.2f} "
-            f"| {row['fid_ceiling']:.1f} | {recovery} | {row['histogram_max_deviation_pp']:.2f} "
+            f"| {row['fid_floor']:.2f} | {row['fid_ceiling']:.1f} | {recovery} "
+            f"| {row['histogram_max_deviation_pp']:.2f} "
             f"| {row['target']} | {'yes' if row['meets_target'] else 'NO'} |"
         )
     return "\n".join(lines)

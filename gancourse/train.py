@@ -369,9 +369,10 @@ def build_networks(config: Config):
 
     from gancourse import models
 
+    rate = LEARNING_RATES[config.model]
     if config.model == "classifier":
         networks = {"classifier": models.build_classifier()}
-        optimizers = {"classifier_optimizer": keras.optimizers.Adam(LEARNING_RATES["classifier"])}
+        optimizers = {"classifier_optimizer": keras.optimizers.Adam(rate)}
         optimizers["classifier_optimizer"].build(networks["classifier"].trainable_variables)
         return networks, optimizers
     conditional = config.model == "cdcgan"
@@ -381,7 +382,6 @@ def build_networks(config: Config):
     if config.model == "wgan-gp":
         other = ("critic", models.build_critic())
         # Adam settings of Gulrajani et al. (2017), Algorithm 1.
-        rate = LEARNING_RATES["wgan-gp"]
         g_opt = keras.optimizers.Adam(rate, beta_1=0.5, beta_2=0.9)
         o_opt = keras.optimizers.Adam(rate, beta_1=0.5, beta_2=0.9)
     else:
@@ -394,7 +394,6 @@ def build_networks(config: Config):
             ),
         )
         # Adam settings of Radford et al. (2016), section 3.
-        rate = LEARNING_RATES[config.model]
         g_opt = keras.optimizers.Adam(rate, beta_1=0.5)
         o_opt = keras.optimizers.Adam(rate, beta_1=0.5)
     networks = {"generator": generator, other[0]: other[1]}
