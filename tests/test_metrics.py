@@ -95,7 +95,17 @@ def test_frechet_is_symmetric_zero_on_identical_and_handles_rank_deficiency():
     s1, s2 = _random_spd(rng, d, rank=2), _random_spd(rng, d)
     mu1, mu2 = rng.normal(size=d), rng.normal(size=d)
     forward = frechet_distance(mu1, s1, mu2, s2)
-    assert forward == pytest.approx(frechet_distance(mu2, s2, mu1, s1), rel=1e-8)
+    # eigh and svd are backward stable, so both orders carry errors of a few d * eps relative to
+    # the traces (~1e-15 here); 1e-12 leaves three orders of margin on any CPU. Taking square
+    # roots of rounding errors (the defect this guards against) gives ~1e-8.
+    assert forward == pytest.approx(frechet_distance(mu2, s2, mu1, s1), rel=1e-12)
+    # An independent route: s1 = F F^T (rank 2), so the nonzero eigenvalues of s1 s2 are those
+    # of the 2 x 2 matrix F^T s2 F, which needs no square root of a singular matrix.
+    weights, vectors = np.linalg.eigh(s1)
+    factor = vectors[:, -2:] * np.sqrt(weights[-2:])
+    small = np.linalg.eigvalsh(factor.T @ s2 @ factor)
+    expected = np.sum((mu1 - mu2) ** 2) + np.trace(s1) + np.trace(s2) - 2 * np.sqrt(small).sum()
+    assert forward == pytest.approx(expected, rel=1e-12)
     assert frechet_distance(mu2, s2, mu2, s2) == pytest.approx(0.0, abs=1e-9)
     assert frechet_distance(mu1, s1, mu1, s1) == pytest.approx(0.0, abs=1e-7)
     assert forward > 0.1
