@@ -34,21 +34,28 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
+import hashlib
+import io
 import json
 import os
+import queue
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from autograder import record as course_record
+from autograder import sandbox
 from autograder.record import submission_timestamp
+from gancourse.data import data_dir
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 CONFIG = REPOSITORY / "autograder" / "nbgrader_config.py"
@@ -68,8 +75,41 @@ def assignment_names() -> list[str]:
     return sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
 
 
+# The configuration files nbgrader would load besides the course's: a stray one (written by a
+# submission graded without the sandbox, or by anyone) could drop ClearSolutions and publish
+# the answers, so the pipeline refuses to run while one exists.
+CONFIG_NAMES = (
+    "nbgrader_config.py",
+    "nbgrader_config.json",
+    "jupyter_config.py",
+    "jupyter_config.json",
+)
+
+
+@functools.cache
+def _private_config_dir() -> Path:
+    """An empty folder of this process's own, given to nbgrader as its config and working dir."""
+    return Path(tempfile.mkdtemp(prefix="gancourse-nbgrader-"))
+
+
+def stray_configs() -> list[Path]:
+    """nbgrader or Jupyter config files where nbgrader would load them, other than the course's."""
+    from jupyter_core.paths import ENV_CONFIG_PATH, SYSTEM_CONFIG_PATH
+
+    folders = [*ENV_CONFIG_PATH, *SYSTEM_CONFIG_PATH, _private_config_dir()]
+    return [Path(f) / n for f in folders for n in CONFIG_NAMES if (Path(f) / n).exists()]
+
+
 def _nbgrader_env(work: Path | None) -> dict[str, str]:
-    env = dict(os.environ)
+    stray = stray_configs()
+    if stray:
+        raise PipelineError(
+            "refusing to run nbgrader: configuration files it would load besides the "
+            f"course's: {', '.join(map(str, stray))}. Remove them (they may come from a "
+            "submission graded outside the sandbox) and run again."
+        )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_")}
+    env["JUPYTER_CONFIG_DIR"] = str(_private_config_dir())
     # nbgrader runs `alembic` from PATH when it creates a gradebook: use this environment's.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -84,7 +124,7 @@ def run_nbgrader(args: list[str], work: Path | None = None, timeout: float | Non
     command = [sys.executable, "-m", "nbgrader", *args, f"--NbGrader.config_file={CONFIG}"]
     return subprocess.run(
         command,
-        cwd=cwd or tempfile.gettempdir(),  # never pick up a stray nbgrader_config.py
+        cwd=cwd or _private_config_dir(),  # never pick up a stray nbgrader_config.py
         env=_nbgrader_env(work),
         capture_output=True,
         text=True,
@@ -189,8 +229,19 @@ class Limits:
     """What one submission may use while it is graded."""
 
     timeout: float = 300.0  # seconds for the whole notebook, kernel start included
-    memory_mb: int = 4096  # resident memory of nbgrader, the kernel and their children
+    memory_mb: int = 4096  # memory of the submission's sandbox: its processes and its tmpfs
     cell_timeout: int = 120  # seconds for one cell; the cell is interrupted, grading goes on
+
+
+# What a submission folder may hold; anything past these is refused before it is read.
+STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")  # nbgrader ids, no path tricks
+MAX_NOTEBOOK_BYTES = 20 << 20  # a course notebook with its outputs is well under 5 MB
+MAX_SUBMISSION_BYTES = 50 << 20  # notebooks plus the files a student keeps beside them
+MAX_SUBMISSION_FILES = 100
+# nbgrader itself (outside the sandbox) holds the notebook and its outputs in memory.
+WORKER_MEMORY_BYTES = 3 << 30
+# A worker killed from outside (not by a limit) is started once more for the same submission.
+WORKER_ATTEMPTS = 2
 
 
 @dataclass
@@ -205,24 +256,22 @@ class GradeRow:
 
 
 def _gradebook_scores(work: Path, assignment: str, student: str) -> dict[str, tuple[float, float]]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{work / 'gradebook.db'}", "gan-course") as gradebook:
-        submission = gradebook.find_submission(assignment, student)
+    with course_record.open_gradebook(f"sqlite:///{work / 'gradebook.db'}", "gan-course") as gb:
+        submission = gb.find_submission(assignment, student)
         return {nb.name: (float(nb.score), float(nb.max_score)) for nb in submission.notebooks}
 
 
 def _max_scores(template: Path, assignment: str) -> dict[str, float]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{template / 'gradebook.db'}", "gan-course") as gradebook:
-        return {
-            nb.name: float(nb.max_score) for nb in gradebook.find_assignment(assignment).notebooks
-        }
+    with course_record.open_gradebook(f"sqlite:///{template / 'gradebook.db'}", "gan-course") as gb:
+        return {nb.name: float(nb.max_score) for nb in gb.find_assignment(assignment).notebooks}
 
 
 def _watch(process: subprocess.Popen, timeout: float, memory_bytes: int) -> str | None:
-    """Wait for ``process``; kill its whole tree past the limits. Return the limit hit, if any."""
+    """Wait for ``process``; kill its whole tree past the limits. Return the limit hit, if any.
+
+    The sandboxed kernel's memory is bounded by its cgroup; this watches the time and the
+    memory of nbgrader's own process, which holds the notebook's outputs.
+    """
     import psutil
 
     deadline = time.monotonic() + timeout
@@ -232,8 +281,7 @@ def _watch(process: subprocess.Popen, timeout: float, memory_bytes: int) -> str 
             reason = "timeout"
         else:
             try:
-                tree = [parent, *parent.children(recursive=True)]
-                rss = sum(p.memory_info().rss for p in tree if p.is_running())
+                rss = parent.memory_info().rss
             except psutil.Error:
                 rss = 0
             reason = "memory" if rss > memory_bytes else None
@@ -249,26 +297,74 @@ def _watch(process: subprocess.Popen, timeout: float, memory_bytes: int) -> str 
     return None
 
 
+@dataclass
+class _Run:
+    """What every submission of one ``autograde`` run shares."""
+
+    template: Path  # the gradebook and release generated for this run
+    incoming: Path  # OUT/.incoming: results wait here until the run ends
+    limits: Limits
+    shared: sandbox.RunFiles | None  # None: --no-sandbox
+    record: bool
+
+
+def _regular_files(folder: Path) -> tuple[dict[str, Path], str | None]:
+    """The regular files directly in ``folder``, or why the folder is refused.
+
+    Nothing is followed: a link (to ``solutions/``, to another student's work), a device or a
+    FIFO refuses the whole submission; so do too many files or bytes.
+    """
+    files, total = {}, 0
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            mode = entry.stat(follow_symlinks=False).st_mode
+            if stat.S_ISDIR(mode) and entry.name in (".ipynb_checkpoints", "__pycache__"):
+                continue
+            if entry.name in SUBMISSION_RECORDS:
+                continue
+            if stat.S_ISLNK(mode):
+                return {}, f"{entry.name} is a link"
+            if not stat.S_ISREG(mode):
+                continue  # subfolders are not part of what is graded
+            size = entry.stat(follow_symlinks=False).st_size
+            if entry.name.endswith(".ipynb") and size > MAX_NOTEBOOK_BYTES:
+                return {}, f"{entry.name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MB"
+            total += size
+            files[entry.name] = Path(entry.path)
+    if len(files) > MAX_SUBMISSION_FILES or total > MAX_SUBMISSION_BYTES:
+        return {}, (
+            f"more than {MAX_SUBMISSION_FILES} files or {MAX_SUBMISSION_BYTES >> 20} MB "
+            "in the submission"
+        )
+    return files, None
+
+
+def _copy_private(source: Path, target: Path) -> None:
+    """Copy a submission's file without following a link swapped in since it was listed."""
+    descriptor = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise PipelineError(f"{source.name} is not a regular file")
+        with open(target, "wb") as copy:
+            shutil.copyfileobj(handle, copy)
+
+
 def grade_one(
     submission: Path,
     student: str,
     assignment: str,
-    template: Path,
-    out: Path,
-    limits: Limits,
-    record: bool = False,
+    run: _Run,
+    slot: int = 0,
     extension: timedelta | None = None,
 ) -> list[GradeRow]:
     """Autograde one student's folder for one assignment in an isolated gradebook copy.
 
-    With ``record``, a graded submission leaves its gradebook and autograded notebooks in
-    ``_staged(out, student, assignment)`` for the parent to record in the course gradebook.
-    ``extension`` is the student's extension of the due date, from the course gradebook.
+    The notebook's kernel runs in jail ``slot`` (see ``autograder/sandbox.py``); nbgrader runs
+    outside it, in a private folder, on a copy of the gradebook. Feedback, the log and (for
+    the course gradebook) the graded copy go to ``run.incoming``; the parent moves them into
+    ``OUT`` when the whole run is over.
     """
-    staged = _staged(out, student, assignment)
-    if staged.exists():
-        shutil.rmtree(staged)  # what an interrupted earlier run left
-    max_scores = _max_scores(template, assignment)
+    max_scores = _max_scores(run.template, assignment)
     expected = sorted(max_scores)
 
     def rows(status, detail="", scores=None):
@@ -286,72 +382,62 @@ def grade_one(
             for nb in expected
         ]
 
-    notebooks = {p.stem: p for p in submission.glob("*.ipynb")}
-    missing = [nb for nb in expected if nb not in notebooks]
+    files, refused = _regular_files(submission)
+    if refused:
+        return rows("refused", refused)
+    missing = [nb for nb in expected if f"{nb}.ipynb" not in files]
     if missing:
         return rows("missing-notebook", f"no {missing[0]}.ipynb in the submission")
     import nbformat
 
     flags, details = [], []
-    for name in expected:
-        path = notebooks[name]
-        try:
-            submitted = nbformat.read(path, as_version=4)
-            nbformat.validate(submitted)
-        except Exception as err:  # any parse or schema failure means "not a notebook"
-            return rows("not-a-notebook", f"{path.name}: {err.__class__.__name__}: {err}"[:300])
-        released = template / "release" / assignment / f"{name}.ipynb"
-        deleted, edited = _test_cell_changes(nbformat.read(released, as_version=4), submitted)
-        if deleted:
-            flags.append("test-cells-deleted")
-            details.append(f"{name}: deleted test cells {deleted} score 0")
-        if edited:
-            flags.append("test-cells-restored")
-            details.append(f"{name}: edited test cells {edited} were graded as released")
-
-    with tempfile.TemporaryDirectory(prefix=f"grade-{student}-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         work = Path(tmp)
-        shutil.copy2(template / "gradebook.db", work / "gradebook.db")
-        if extension is not None:
-            _grant_extension(work, student, assignment, extension)
         target = work / "submitted" / student / assignment
         target.mkdir(parents=True)
+        for name, path in files.items():
+            _copy_private(path, target / name)
         for name in expected:
-            shutil.copy2(notebooks[name], target / f"{name}.ipynb")
+            path = target / f"{name}.ipynb"
+            try:
+                submitted = nbformat.read(path, as_version=4)
+                nbformat.validate(submitted)
+            except Exception as err:  # any parse or schema failure means "not a notebook"
+                return rows("not-a-notebook", f"{path.name}: {err.__class__.__name__}: {err}"[:300])
+            released = run.template / "release" / assignment / f"{name}.ipynb"
+            deleted, edited = _test_cell_changes(nbformat.read(released, as_version=4), submitted)
+            if deleted:
+                flags.append("test-cells-deleted")
+                details.append(f"{name}: deleted test cells {deleted} score 0")
+            if edited:
+                flags.append("test-cells-restored")
+                details.append(f"{name}: edited test cells {edited} were graded as released")
+        shutil.copy2(run.template / "gradebook.db", work / "gradebook.db")
+        if extension is not None:
+            _grant_extension(work, student, assignment, extension)
         # The submission time, for the gradebook and late penalties (nbgrader fails on a bad one).
         if submission_timestamp(submission) is not None:
-            shutil.copy2(submission / "timestamp.txt", target / "timestamp.txt")
-        command = [
-            sys.executable,
-            "-m",
-            "autograder.worker",
-            assignment,
-            student,
-            str(limits.cell_timeout),
-        ]
-        with open(work / "autograde.log", "w") as log:
-            env = _nbgrader_env(work)
-            # The worker imports `autograder` from the repository, wherever it runs.
-            env["PYTHONPATH"] = os.pathsep.join([str(REPOSITORY), env.get("PYTHONPATH", "")])
-            process = subprocess.Popen(
-                command, cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-            limit = _watch(process, limits.timeout, limits.memory_mb * 1024 * 1024)
-        log_text = (work / "autograde.log").read_text(errors="replace")
-        logs = out / "logs"
-        logs.mkdir(exist_ok=True)
-        (logs / f"{student}--{assignment}.log").write_text(log_text)
-        if limit == "timeout":
-            return rows("timeout", f"grading took longer than {limits.timeout:.0f} s")
-        if limit == "memory":
-            return rows("memory-limit", f"the notebook used more than {limits.memory_mb} MB")
+            _copy_private(submission / "timestamp.txt", target / "timestamp.txt")
+        for _attempt in range(WORKER_ATTEMPTS):
+            outcome = _run_worker(work, student, assignment, run, slot, target)
+            if outcome.limit != "killed":
+                break
+        log_text = outcome.log
+        incoming = run.incoming / student / assignment
+        incoming.mkdir(parents=True, exist_ok=True)
+        (incoming / "log.txt").write_text(log_text)
+        if outcome.limit == "timeout":
+            return rows("timeout", f"grading took longer than {run.limits.timeout:.0f} s")
+        if outcome.limit == "memory":
+            return rows("memory-limit", f"the notebook used more than {run.limits.memory_mb} MB")
+        if outcome.limit == "killed":
+            return rows("error", f"the grading worker was killed {WORKER_ATTEMPTS} times")
         if _kernel_died(log_text):
             return rows(
                 "kernel-died",
-                "the kernel died while running the notebook "
-                "(os._exit, a crash or the system's out-of-memory killer)",
+                "the kernel died while running the notebook (os._exit, a crash, a signal)",
             )
-        if process.returncode != 0:
+        if outcome.returncode != 0:
             if "CellTimeoutError" in log_text:
                 return rows("cell-timeout", _summarise_log(log_text))
             return rows("error", _summarise_log(log_text))
@@ -359,12 +445,13 @@ def grade_one(
             scores = _gradebook_scores(work, assignment, student)
         except Exception as err:
             return rows("error", f"no grades recorded: {err}")
-        if record:
-            staged.mkdir(parents=True)
+        if run.record:
+            staged = incoming / "record"
+            staged.mkdir()
             shutil.copy2(work / "gradebook.db", staged / "gradebook.db")
             autograded = work / "autograded" / student / assignment
             if autograded.is_dir():
-                shutil.copytree(autograded, staged / "autograded")
+                shutil.copytree(autograded, staged / "autograded", symlinks=True)
         if "CellTimeoutError" in log_text or "Timeout waiting for execute reply" in log_text:
             flags.append("cell-timeout")
             details.append("a cell ran past the per-cell time limit and was interrupted")
@@ -372,30 +459,73 @@ def grade_one(
         source = work / "feedback" / student / assignment
         feedback = sorted(source.glob("*.html")) if source.is_dir() else []
         if feedback and "FEEDBACK FAILED" not in log_text:
-            destination = out / "feedback" / student / assignment
-            destination.mkdir(parents=True, exist_ok=True)
+            destination = incoming / "feedback"
+            destination.mkdir()
             for html in feedback:
                 shutil.copy2(html, destination / html.name)
             # What nbgrader's release_feedback needs to match the feedback to the submission.
             for name in SUBMISSION_RECORDS:
-                if (submission / name).is_file():
-                    shutil.copy2(submission / name, destination / name)
+                if (submission / name).is_file() and not (submission / name).is_symlink():
+                    _copy_private(submission / name, destination / name)
         else:
             status += "+no-feedback"
         return rows(status, "; ".join(details), scores=scores)
 
 
-def _staged(out: Path, student: str, assignment: str) -> Path:
-    """Where a worker leaves a graded submission's results for the course gradebook."""
-    return out / ".record" / student / assignment
+@dataclass
+class _WorkerOutcome:
+    returncode: int | None
+    limit: str | None  # "timeout", "memory" or "killed" (by something else than a limit)
+    log: str
+
+
+def _run_worker(
+    work: Path, student: str, assignment: str, run: _Run, slot: int, submitted: Path
+) -> _WorkerOutcome:
+    """nbgrader's autograde and feedback for one submission, its kernel in a fresh jail."""
+    jail = None
+    env = _nbgrader_env(work)
+    # The worker imports `autograder` from the repository, wherever it runs.
+    env["PYTHONPATH"] = os.pathsep.join([str(REPOSITORY), env.get("PYTHONPATH", "")])
+    if run.shared is not None:
+        files = {p.name: p for p in submitted.iterdir() if p.name not in SUBMISSION_RECORDS}
+        jail = sandbox.Jail.create(slot, run.limits.memory_mb << 20, run.shared, files)
+        env[sandbox.JAIL_ENV] = str(jail.save())
+        env["JUPYTER_RUNTIME_DIR"] = str(jail.runtime)  # the connection file and sockets
+    command = [sys.executable, "-m", "autograder.worker", assignment, student]
+    command.append(str(run.limits.cell_timeout))
+    problems, oom = [], False
+    try:
+        with open(work / "autograde.log", "w") as log:
+            # A session of its own: no controlling terminal that a kernel could type into.
+            process = subprocess.Popen(
+                command,
+                cwd=work,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            limit = _watch(process, run.limits.timeout, WORKER_MEMORY_BYTES)
+    finally:
+        if jail is not None:
+            oom = jail.oom_killed()
+            problems = jail.destroy()
+    log_text = (work / "autograde.log").read_text(errors="replace")
+    if problems:
+        log_text += "\nSANDBOX: " + "; ".join(problems)
+    if oom:
+        limit = "memory"
+    elif limit is None and process.returncode < 0:
+        limit = "killed"
+    return _WorkerOutcome(process.returncode, limit, log_text)
 
 
 def _grant_extension(work: Path, student: str, assignment: str, extension: timedelta) -> None:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{work / 'gradebook.db'}", "gan-course") as gradebook:
-        gradebook.update_or_create_student(student)
-        gradebook.add_submission(assignment, student, extension=extension)
+    with course_record.open_gradebook(f"sqlite:///{work / 'gradebook.db'}", "gan-course") as gb:
+        gb.update_or_create_student(student)
+        gb.add_submission(assignment, student, extension=extension)
 
 
 def _test_cell_changes(released, submitted) -> tuple[list[str], list[str]]:
@@ -427,12 +557,68 @@ def _summarise_log(log_text: str) -> str:
     ]
 
 
-def _discover(submissions: Path) -> list[tuple[str, str, Path]]:
-    found = []
-    for student_dir in sorted(p for p in submissions.iterdir() if p.is_dir()):
-        for assignment_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
-            found.append((student_dir.name, assignment_dir.name, assignment_dir))
-    return found
+def _printable(name: bytes) -> str:
+    """A folder name as text for grades.csv, whatever bytes it holds."""
+    return name.decode("utf-8", "backslashreplace")
+
+
+def _discover(submissions: Path) -> tuple[list[tuple[str, str, Path]], list[GradeRow]]:
+    """Every ``<student>/<assignment>/`` folder to grade, and a row for each one refused.
+
+    The folder is untrusted: names must be nbgrader-like ids in UTF-8, and links are never
+    followed (a student folder linked to another student's, or to ``solutions/``).
+    """
+    found, refused = [], []
+
+    def folders(path: Path):
+        with os.scandir(os.fsencode(path)) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                mode = entry.stat(follow_symlinks=False).st_mode
+                if stat.S_ISDIR(mode) or stat.S_ISLNK(mode):
+                    yield entry.name, stat.S_ISLNK(mode)
+
+    def check(name: bytes, link: bool) -> str | None:
+        if link:
+            return "is a link"
+        try:
+            text = name.decode("utf-8")
+        except UnicodeDecodeError:
+            return "its name is not UTF-8"
+        if not STUDENT_ID.fullmatch(text):
+            return "its name is not a valid nbgrader id"
+        return None
+
+    for student, link in folders(submissions):
+        problem = check(student, link)
+        if problem:
+            refused.append(
+                GradeRow(_printable(student), "", "", 0.0, 0.0, "refused", f"folder {problem}")
+            )
+            continue
+        student_dir = submissions / os.fsdecode(student)
+        for assignment, link in folders(student_dir):
+            problem = check(assignment, link)
+            if problem:
+                row = GradeRow(
+                    os.fsdecode(student), _printable(assignment), "", 0.0, 0.0, "refused"
+                )
+                row.detail = f"folder {problem}"
+                refused.append(row)
+                continue
+            found.append(
+                (
+                    os.fsdecode(student),
+                    os.fsdecode(assignment),
+                    student_dir / os.fsdecode(assignment),
+                )
+            )
+    return found, refused
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
 
 
 def autograde(
@@ -442,68 +628,127 @@ def autograde(
     limits: Limits = Limits(),
     progress: bool = True,
     record: bool = False,
+    sandboxed: bool = True,
 ) -> list[GradeRow]:
     """Grade every submission under ``submissions`` in parallel; write grades.csv and feedback.
 
-    With ``record`` (the command line's default), every result also goes into the course
-    gradebook, as each worker finishes (see the module's docstring and ``autograder/record.py``).
+    Each submission's kernel runs in its own sandbox (``autograder/sandbox.py``); without
+    ``sandboxed`` (``--no-sandbox``) it runs as the instructor, for trusted notebooks only.
+    Results are collected in ``OUT/.incoming`` and moved into ``OUT`` (and, with ``record``,
+    the course gradebook) by this process only, when every submission has been graded.
     """
     submissions, out = Path(submissions).resolve(), Path(out).resolve()
     if not submissions.is_dir():
         raise PipelineError(f"no submissions folder at {submissions}")
+    jobs = jobs or max(1, (os.cpu_count() or 2))
+    if sandboxed:
+        try:
+            sandbox.check(jobs)
+        except sandbox.SandboxError as err:
+            raise PipelineError(f"cannot grade in the sandbox: {err}") from None
+    else:
+        print(
+            "WARNING: --no-sandbox: submissions run as you, with your files and network. "
+            "Use it only for notebooks you trust.",
+            file=sys.stderr,
+        )
     out.mkdir(parents=True, exist_ok=True)
     template = out / ".gradebook"
     template.mkdir(exist_ok=True)
+    incoming = out / ".incoming"
+    shutil.rmtree(incoming, ignore_errors=True)  # what an interrupted earlier run left
+    incoming.mkdir(mode=0o700)
     known = set(assignment_names())
-    tasks = _discover(submissions)
+    tasks, rows = _discover(submissions)
     graded_assignments = sorted({a for _, a, _ in tasks if a in known})
     generate(graded_assignments, work=template, release=template / "release")
     recorder = _Recorder(template, out, graded_assignments) if record else None
     extensions = recorder.extensions if recorder else {}
-    rows: list[GradeRow] = []
-    jobs = jobs or max(1, (os.cpu_count() or 2))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {}
-        for student, assignment, folder in tasks:
-            if assignment not in known:
-                rows.append(GradeRow(student, assignment, "", 0.0, 0.0, "unknown-assignment"))
-                continue
-            job = pool.submit(
-                grade_one,
-                folder,
-                student,
-                assignment,
-                template,
-                out,
-                limits,
-                record=record,
-                extension=extensions.get((assignment, student)),
-            )
-            futures[job] = (student, assignment, folder)
-        iterator = as_completed(futures)
-        if progress:
-            from tqdm import tqdm
+    shared = sandbox.RunFiles.create(REPOSITORY / "gancourse", data_dir()) if sandboxed else None
+    if shared is not None:
+        shared.env.update(TF_CPP_MIN_LOG_LEVEL="3", NBGRADER_EXECUTION="autograde")
+    run = _Run(template, incoming, limits, shared, record)
+    slots: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for slot in range(jobs):
+        slots.put(slot)
 
-            iterator = tqdm(iterator, total=len(futures), desc="autograde", unit="submission")
-        for future in iterator:
-            student, assignment, folder = futures[future]
-            try:
-                result = future.result()
-            except Exception as err:  # a crash in one worker must not stop the others
-                result = [GradeRow(student, assignment, "", 0.0, 0.0, "error", str(err)[:300])]
-            rows.extend(result)
-            if recorder is not None:
-                recorder.record(student, assignment, folder, result[0].status)
+    def grade(student: str, assignment: str, folder: Path) -> list[GradeRow]:
+        slot = slots.get()  # one jail, one uid per slot: never two submissions at once
+        try:
+            return grade_one(
+                folder, student, assignment, run, slot, extensions.get((assignment, student))
+            )
+        finally:
+            slots.put(slot)
+
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = {}
+            for student, assignment, folder in tasks:
+                if assignment not in known:
+                    rows.append(GradeRow(student, assignment, "", 0.0, 0.0, "unknown-assignment"))
+                    continue
+                futures[pool.submit(grade, student, assignment, folder)] = (student, assignment)
+            iterator = as_completed(futures)
+            if progress:
+                from tqdm import tqdm
+
+                iterator = tqdm(iterator, total=len(futures), desc="autograde", unit="submission")
+            results = {}
+            for future in iterator:
+                student, assignment = futures[future]
+                try:
+                    result = future.result()
+                except Exception as err:  # one submission's failure must not stop the others
+                    detail = f"{err.__class__.__name__}: {err}"[:300]
+                    result = [GradeRow(student, assignment, "", 0.0, 0.0, "error", detail)]
+                results[(student, assignment)] = result
+                rows.extend(result)
+    finally:
+        if shared is not None:
+            shared.remove()
     rows.sort(key=lambda r: (r.student_id, r.assignment, r.notebook))
-    with open(out / "grades.csv", "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(GRADES_COLUMNS)
-        for row in rows:
-            writer.writerow([getattr(row, c) for c in GRADES_COLUMNS])
-    (out / "grades.json").write_text(json.dumps([asdict(r) for r in rows], indent=1))
+    _publish(out, incoming, rows)
+    if recorder is not None:
+        for (student, assignment), result in sorted(results.items()):
+            folder = submissions / student / assignment
+            recorder.record(student, assignment, folder, result[0].status)
+    shutil.rmtree(incoming, ignore_errors=True)
     if recorder is not None:
         recorder.finish()
     return rows
+
+
+def _publish(out: Path, incoming: Path, rows: list[GradeRow]) -> None:
+    """Move every graded submission's feedback and log into ``OUT``; write the grade files.
+
+    Each file is replaced whole (written beside it, then renamed), and a digest of the grades
+    goes to ``OUT/autograde.log``, so an instructor can tell the files they read are the ones
+    this run wrote.
+    """
+    for folder in sorted(incoming.glob("*/*")):
+        student, assignment = folder.parent.name, folder.name
+        log = folder / "log.txt"
+        if log.is_file():
+            (out / "logs").mkdir(exist_ok=True)
+            os.replace(log, out / "logs" / f"{student}--{assignment}.log")
+        destination = out / "feedback" / student / assignment
+        if (folder / "feedback").is_dir():
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(destination, ignore_errors=True)
+            os.replace(folder / "feedback", destination)
+    table = io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(GRADES_COLUMNS)
+    for row in rows:
+        writer.writerow([getattr(row, c) for c in GRADES_COLUMNS])
+    _write_atomically(out / "grades.csv", table.getvalue())
+    _write_atomically(out / "grades.json", json.dumps([asdict(r) for r in rows], indent=1))
+    digest = hashlib.sha256(table.getvalue().encode()).hexdigest()
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    with open(out / "autograde.log", "a") as log:
+        log.write(f"{stamp} {len(rows)} rows, grades.csv sha256 {digest}\n")
+    print(f"grades.csv sha256 {digest}")
 
 
 class _Recorder:
@@ -529,7 +774,7 @@ class _Recorder:
         """Record one finished submission; a problem is kept for :meth:`finish`, not raised."""
         if status == "unknown-assignment":
             return
-        staged = _staged(self.out, student, assignment)
+        staged = self.out / ".incoming" / student / assignment / "record"
         graded = status.startswith("graded")
         autograded = self.coursedir.format_path(
             self.coursedir.autograded_directory, student, assignment
@@ -552,12 +797,9 @@ class _Recorder:
         except Exception as err:  # one submission's problem must not lose the others
             self.problems.append(f"{student}/{assignment}: {err.__class__.__name__}: {err}")
             return
-        finally:
-            shutil.rmtree(staged, ignore_errors=True)
         self.counts["graded" if graded else "failed"] += 1
 
     def finish(self) -> None:
-        shutil.rmtree(self.out / ".record", ignore_errors=True)
         where = self.coursedir.db_url.removeprefix("sqlite:///")
         print(
             f"course gradebook {where}: {self.counts['graded']} graded submission(s) recorded, "
@@ -662,6 +904,13 @@ def main(argv=None) -> int:
     auto.add_argument("--memory-mb", type=int, default=4096, help="memory per submission")
     auto.add_argument("--cell-timeout", type=int, default=120, help="seconds per cell")
     auto.add_argument(
+        "--no-sandbox",
+        dest="sandboxed",
+        action="store_false",
+        help="UNSAFE: run submissions as yourself, with your files and network (only for "
+        "notebooks you trust, such as your own solutions)",
+    )
+    auto.add_argument(
         "--no-course-gradebook",
         dest="record",
         action="store_false",
@@ -695,7 +944,14 @@ def main(argv=None) -> int:
                 return 1
         elif args.command == "autograde":
             limits = Limits(args.timeout, args.memory_mb, args.cell_timeout)
-            rows = autograde(args.submissions, args.out, args.jobs, limits, record=args.record)
+            rows = autograde(
+                args.submissions,
+                args.out,
+                args.jobs,
+                limits,
+                record=args.record,
+                sandboxed=args.sandboxed,
+            )
             counts: dict[str, int] = {}
             for row in rows:
                 counts[row.status] = counts.get(row.status, 0) + 1

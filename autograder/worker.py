@@ -13,11 +13,13 @@ it failed; the log goes to stdout.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from traitlets.config.loader import PyFileConfigLoader
 
 from autograder.pipeline import CONFIG
+from autograder.sandbox import JAIL_ENV
 
 
 def main(argv=None) -> int:
@@ -26,6 +28,8 @@ def main(argv=None) -> int:
 
     config = PyFileConfigLoader(CONFIG.name, path=str(CONFIG.parent)).load_config()
     config.Execute.timeout = int(cell_timeout)
+    if os.environ.get(JAIL_ENV):  # the kernel starts in the submission's sandbox
+        config.Execute.kernel_manager_class = "autograder.sandbox.SandboxedKernelManager"
     api = NbGraderAPI(config=config)
     result = api.autograde(assignment, student, force=True, create=True)
     print(result.get("log", ""))

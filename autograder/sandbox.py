@@ -1,0 +1,548 @@
+"""The grading sandbox: every submission's code runs in bubblewrap, as a throwaway uid, in cgroups.
+
+Student code is hostile. The pipeline (``autograder/pipeline.py``) never lets it run as the
+instructor: the kernel that executes a submission is started by :class:`SandboxedKernelManager`
+through ``autograder/sandbox_enter.py`` (join the submission's cgroups, drop root) and Debian's
+``bwrap``, with
+
+- its own user, pid, network, IPC, UTS and cgroup namespaces (``--unshare-all``): no network,
+  no other process visible, nothing to signal outside;
+- one unprivileged uid per concurrent slot (``gancourse-sbx-NN``, created by :func:`setup`), so
+  two submissions graded side by side cannot touch each other even through a shared kernel
+  object;
+- a filesystem of read-only parts: ``/usr``, the Python environment (a copy of the base
+  interpreter when the real one lives in a home the uid cannot enter, as pyenv's does under
+  /root), a copy of the ``gancourse`` package, the datasets and a dataset cache the pipeline
+  decoded before grading; and of private writable parts: the submission's scratch folder (the
+  kernel's working directory), a size-bounded ``/tmp`` and ``/dev/shm``, and the kernel's
+  connection folder. ``HOME``, ``IPYTHONDIR``, ``JUPYTER_CONFIG_DIR`` and ``MPLCONFIGDIR`` point
+  into the private ``/tmp``, so a startup file or a config written there dies with the kernel.
+  The repository, ``solutions/``, ``autograder/``, the gradebooks, ``OUT``, the other
+  submissions and every home are not mounted at all;
+- cgroup v1 ``memory`` (which counts tmpfs pages too), ``pids``, ``cpu`` (equal shares, so a
+  busy loop slows only its own submission) and ``freezer``: at the end of every submission,
+  not only at a limit, :meth:`Jail.destroy` freezes the cgroup, kills everything in it, and
+  checks that it is empty, so nothing a submission started (``setsid``, a double fork)
+  outlives its grading.
+
+Setting it up needs root once: ``make sandbox`` (``python -m autograder.sandbox setup``)
+installs ``bubblewrap`` with apt, creates the uids, the state folder and the cgroup parents.
+Grading needs root too (creating cgroups, switching uid). Where any of that is missing,
+:func:`check` raises :class:`SandboxError` with what to do; the pipeline then refuses to grade
+rather than grade unsandboxed (``--no-sandbox`` exists for a trusted instructor's own checks).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import sysconfig
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+
+#: Where the sandbox keeps its Python copy, its passwd file and the per-submission folders.
+STATE = Path(os.environ.get("GANCOURSE_SANDBOX_STATE", "/var/lib/gancourse-sandbox"))
+USER_PREFIX = "gancourse-sbx-"
+#: Throwaway uids created by setup: the most submissions graded at once.
+SLOTS = 16
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+CONTROLLERS = ("memory", "pids", "cpu", "freezer")
+CGROUP_PARENT = "gancourse"
+#: Tasks (processes and threads) per submission: TensorFlow starts a few dozen threads per core;
+#: a fork bomb stops here.
+PIDS_MAX = 1024
+#: Private /tmp and /dev/shm sizes; their pages also count against the memory limit.
+TMP_BYTES = 1 << 30
+SHM_BYTES = 256 << 20
+#: The environment variable through which the worker learns its jail (a JSON file).
+JAIL_ENV = "GANCOURSE_SANDBOX_JAIL"
+ENTER = Path(__file__).with_name("sandbox_enter.py")
+BWRAP = "/usr/bin/bwrap"
+#: Where the sandboxed process sees its working folder.
+SCRATCH_INSIDE = "/home/student"
+
+
+class SandboxError(RuntimeError):
+    """The sandbox cannot be used here; the message says what to do."""
+
+
+# ---------------------------------------------------------------- the Python environment
+
+
+def _readable_by_others(path: Path) -> bool:
+    """Whether a uid that is neither owner nor group can reach ``path`` and read it."""
+    path = Path(path).resolve()
+    for parent in [*reversed(path.parents), path]:
+        mode = parent.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            return False
+    return bool(path.stat().st_mode & stat.S_IROTH)
+
+
+def python_outside_home(target: Path) -> tuple[Path, Path]:
+    """A venv that other uids can run, with this environment's packages; its python.
+
+    For users who cannot run this interpreter (it lives in a home they cannot enter, as pyenv's
+    does under /root): a copy of the very same base interpreter (its binary, libpython and
+    standard library, not its site-packages or tests; a system Python of another patch release
+    is not good enough: 3.11.2's ``re`` breaks soupsieve, hence nbconvert's HTML), a venv on it
+    whose .pth file adds this environment's site-packages, this environment's share/ and etc/
+    linked (JupyterLab's assets, nbgrader's extensions, kernels), and its console scripts
+    (alembic, jupyter, nbgrader) copied with the new interpreter. Returns the venv's python and
+    the folder that must be on LD_LIBRARY_PATH (the copy's libpython).
+    """
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    base, venv = target / "base", target / "venv"
+    python, library = venv / "bin" / "python", base / "lib"
+    marker = target / "mirrors"
+    if python.exists() and marker.is_file() and marker.read_text() == sys.prefix:
+        return python, library
+    shutil.rmtree(target, ignore_errors=True)
+    source = Path(sys.base_prefix)
+    (base / "bin").mkdir(parents=True)
+    interpreter = base / "bin" / f"python{version}"
+    shutil.copy2(Path(sys._base_executable).resolve(), interpreter)
+    library.mkdir()
+    for shared in (source / "lib").glob("libpython*.so*"):
+        shutil.copy2(shared.resolve(), library / shared.name)
+    shutil.copytree(
+        source / "lib" / f"python{version}",
+        library / f"python{version}",
+        ignore=shutil.ignore_patterns("site-packages", "test", "idlelib", "tkinter", "turtledemo"),
+        symlinks=True,
+    )
+    (library / f"python{version}" / "site-packages").mkdir()
+    env = dict(os.environ, LD_LIBRARY_PATH=str(library))
+    subprocess.run(
+        [str(interpreter), "-m", "venv", "--without-pip", str(venv)], check=True, env=env
+    )
+    site = venv / "lib" / f"python{version}" / "site-packages"
+    own_site = sysconfig.get_path("purelib")
+    (site / "_gancourse_venv.pth").write_text(f"import site; site.addsitedir({own_site!r})\n")
+    for folder in ("share", "etc"):
+        if (Path(sys.prefix) / folder).is_dir():
+            (venv / folder).symlink_to(Path(sys.prefix) / folder)
+    prefix = f"#!{sys.prefix}/bin/python"
+    for script in sorted((Path(sys.prefix) / "bin").iterdir()):
+        copy = venv / "bin" / script.name
+        if copy.exists() or copy.is_symlink() or not script.is_file():
+            continue
+        try:
+            text = script.read_text()
+        except UnicodeDecodeError:
+            continue
+        first, _, rest = text.partition("\n")
+        if first.startswith(prefix):
+            copy.write_text(f"#!{python}\n{rest}")
+            copy.chmod(0o755)
+    marker.write_text(sys.prefix)
+    return python, library
+
+
+@dataclass(frozen=True)
+class PythonEnvironment:
+    """The interpreter a sandbox runs, and the folders it needs mounted read-only."""
+
+    python: str
+    mounts: tuple[str, ...]
+    library_path: str = ""
+
+
+def python_environment() -> PythonEnvironment:
+    """This environment, as a sandboxed uid can run it (see :func:`python_outside_home`)."""
+    sites = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
+    if _readable_by_others(Path(sys.base_prefix)) and _readable_by_others(Path(sys.prefix)):
+        mounts = {sys.prefix, sys.base_prefix}
+        return PythonEnvironment(sys.executable, tuple(sorted(mounts)))
+    for site in sites:
+        if not _readable_by_others(Path(site)):
+            raise SandboxError(
+                f"{site} is not readable by other users: the sandboxed uids cannot import "
+                "its packages. Put the course's environment outside a private home."
+            )
+    copy = STATE / "python"
+    marker = copy / "mirrors"
+    if not (marker.is_file() and marker.read_text() == sys.prefix):
+        raise SandboxError(f"no copy of this Python in {copy}: run `sudo make sandbox`")
+    python, library = copy / "venv" / "bin" / "python", copy / "base" / "lib"
+    return PythonEnvironment(str(python), tuple(sorted({str(copy), *sites})), str(library))
+
+
+# ---------------------------------------------------------------- setup and checks
+
+
+def slot_user(slot: int) -> pwd.struct_passwd:
+    name = f"{USER_PREFIX}{slot:02d}"
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        raise SandboxError(f"no user {name}: run `sudo make sandbox`") from None
+
+
+def check(slots: int = 1) -> PythonEnvironment:
+    """Raise :class:`SandboxError` unless submissions can be graded sandboxed here."""
+    if os.geteuid() != 0:
+        raise SandboxError(
+            "grading runs each submission as a throwaway user in its own cgroup, which needs "
+            "root: run the pipeline with sudo (after `sudo make sandbox` once)"
+        )
+    if not Path(BWRAP).is_file():
+        raise SandboxError(f"{BWRAP} not found: run `sudo make sandbox` (installs bubblewrap)")
+    if slots > SLOTS:
+        raise SandboxError(f"at most {SLOTS} submissions can be graded at once (--jobs)")
+    for slot in range(slots):
+        slot_user(slot)
+    for controller in CONTROLLERS:
+        if not (CGROUP_ROOT / controller / "cgroup.procs").is_file():
+            raise SandboxError(
+                f"the cgroup v1 controller {controller!r} is not mounted at "
+                f"{CGROUP_ROOT / controller}: the sandbox needs memory, pids, cpu and freezer"
+            )
+    return python_environment()
+
+
+def setup(slots: int = SLOTS) -> None:
+    """Install bubblewrap, create the throwaway users, the state folder and a Python copy."""
+    if os.geteuid() != 0:
+        raise SandboxError("`make sandbox` needs root: it installs bubblewrap and adds users")
+    if not Path(BWRAP).is_file():
+        print("installing bubblewrap with apt-get")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "bubblewrap"], check=True, env=env)
+    for slot in range(slots):
+        name = f"{USER_PREFIX}{slot:02d}"
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            subprocess.run(
+                ["useradd", "--system", "--user-group", "--no-create-home", "--home-dir",
+                 "/nonexistent", "--shell", "/usr/sbin/nologin", "--comment",
+                 "GAN course grading sandbox", name],
+                check=True,
+            )  # fmt: skip
+    STATE.mkdir(parents=True, exist_ok=True)
+    STATE.chmod(0o755)
+    for folder, mode in (("jails", 0o711), ("runs", 0o711), ("etc", 0o755)):
+        (STATE / folder).mkdir(exist_ok=True)
+        (STATE / folder).chmod(mode)
+    for controller in CONTROLLERS:
+        (CGROUP_ROOT / controller / CGROUP_PARENT).mkdir(exist_ok=True)
+    if not (_readable_by_others(Path(sys.base_prefix)) and _readable_by_others(Path(sys.prefix))):
+        os.umask(0o022)  # the copy must be readable by the sandbox uids
+        python_outside_home(STATE / "python")
+    check(slots)
+    result = run_sandboxed([python_environment().python, "-c", "import os; print(os.getuid())"])
+    print(f"sandbox ready: {slots} slots, state in {STATE}; a probe ran as uid {result.strip()}")
+
+
+# ---------------------------------------------------------------- one submission's jail
+
+
+def _cgroup_dirs(name: str) -> list[Path]:
+    return [CGROUP_ROOT / c / CGROUP_PARENT / name for c in CONTROLLERS]
+
+
+@dataclass
+class Jail:
+    """What one submission may see and use; created and destroyed by the pipeline (root)."""
+
+    slot: int
+    memory_bytes: int
+    root: str = ""  # STATE/jails/<name>: scratch/ and runtime/ live here
+    name: str = ""
+    uid: int = 0
+    gid: int = 0
+    #: (source, destination) pairs mounted read-only.
+    mounts: list[tuple[str, str]] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    python: str = ""
+
+    @property
+    def scratch(self) -> Path:
+        return Path(self.root) / "scratch"
+
+    @property
+    def runtime(self) -> Path:
+        return Path(self.root) / "runtime"
+
+    @property
+    def cgroups(self) -> list[Path]:
+        return _cgroup_dirs(self.name)
+
+    @classmethod
+    def create(
+        cls, slot: int, memory_bytes: int, shared: RunFiles, files: dict[str, Path] | None = None
+    ) -> Jail:
+        """Make the cgroups and private folders of one submission; copy ``files`` into scratch."""
+        user = slot_user(slot)
+        environment = python_environment()
+        name = f"{slot:02d}-{secrets.token_hex(8)}"
+        root = STATE / "jails" / name
+        root.mkdir(mode=0o711)
+        jail = cls(slot, memory_bytes, str(root), name, user.pw_uid, user.pw_gid)
+        for folder in (jail.scratch, jail.runtime):
+            folder.mkdir(mode=0o700)
+            os.chown(folder, jail.uid, jail.gid)
+        for target_name, source in (files or {}).items():
+            target = jail.scratch / target_name
+            shutil.copyfile(source, target, follow_symlinks=False)
+            os.chown(target, jail.uid, jail.gid)
+        for folder in jail.cgroups:
+            folder.mkdir()
+        memory, pids, cpu, _ = jail.cgroups
+        (memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
+        (pids / "pids.max").write_text(str(PIDS_MAX))
+        (cpu / "cpu.shares").write_text("1024")
+        jail.python = environment.python
+        jail.mounts = [(m, m) for m in environment.mounts] + shared.mounts
+        jail.env = {
+            "PATH": f"{Path(environment.python).parent}:/usr/bin:/bin",
+            "HOME": "/tmp/home",
+            "USER": "student",
+            "LANG": "C.UTF-8",
+            "IPYTHONDIR": "/tmp/home/.ipython",
+            "JUPYTER_CONFIG_DIR": "/tmp/home/.jupyter",
+            "JUPYTER_DATA_DIR": "/tmp/home/.local/share/jupyter",
+            "JUPYTER_RUNTIME_DIR": str(jail.runtime),
+            "MPLCONFIGDIR": "/tmp/home/.config/matplotlib",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONPATH": shared.library,
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            **shared.env,
+        }
+        if environment.library_path:
+            jail.env["LD_LIBRARY_PATH"] = environment.library_path
+        return jail
+
+    def save(self) -> Path:
+        """Write this jail's description for the worker (:data:`JAIL_ENV` names the file)."""
+        path = Path(self.root) / "jail.json"
+        path.write_text(json.dumps(asdict(self)))
+        path.chmod(0o600)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Jail:
+        data = json.loads(Path(path).read_text())
+        data["mounts"] = [tuple(m) for m in data["mounts"]]
+        return cls(**data)
+
+    def command(self, argv: list[str], chown: tuple[str, ...] = ()) -> list[str]:
+        """The command line that runs ``argv`` inside this jail (to be started as root)."""
+        bwrap = [
+            BWRAP,
+            "--unshare-all",
+            "--die-with-parent",
+            "--clearenv",
+            "--ro-bind", "/usr", "/usr",
+            "--symlink", "usr/bin", "/bin",
+            "--symlink", "usr/lib", "/lib",
+            "--symlink", "usr/lib64", "/lib64",
+            "--symlink", "usr/sbin", "/sbin",
+            "--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache",
+            "--ro-bind", str(STATE / "etc" / "passwd"), "/etc/passwd",
+            "--ro-bind", str(STATE / "etc" / "group"), "/etc/group",
+            "--ro-bind", "/sys/devices/system/cpu", "/sys/devices/system/cpu",
+            "--proc", "/proc",
+            "--dev", "/dev",
+            "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
+            "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
+            "--dir", "/tmp/home",
+            "--bind", str(self.scratch), SCRATCH_INSIDE,
+            "--bind", str(self.runtime), str(self.runtime),
+            "--chdir", SCRATCH_INSIDE,
+        ]  # fmt: skip
+        for source, destination in self.mounts:
+            bwrap += ["--ro-bind", source, destination]
+        for key, value in sorted(self.env.items()):
+            bwrap += ["--setenv", key, value]
+        enter = [sys.executable, "-I", "-S", str(ENTER)]
+        cgroups = ":".join(str(c) for c in self.cgroups)
+        return [
+            *enter,
+            cgroups,
+            str(self.uid),
+            str(self.gid),
+            ":".join(chown),
+            "--",
+            *bwrap,
+            "--",
+            *argv,
+        ]
+
+    def oom_killed(self) -> bool:
+        """Whether the kernel's OOM killer acted in this jail (its memory limit was reached)."""
+        text = (self.cgroups[0] / "memory.oom_control").read_text()
+        counts = dict(line.split() for line in text.splitlines())
+        return int(counts.get("oom_kill", 0)) > 0
+
+    def processes(self) -> list[int]:
+        pids = set()
+        for folder in self.cgroups:
+            if (folder / "cgroup.procs").exists():
+                pids.update(int(p) for p in (folder / "cgroup.procs").read_text().split())
+        return sorted(pids)
+
+    def destroy(self, wait: float = 10.0) -> list[str]:
+        """Kill everything in the jail, remove its cgroups and folders; return any problem."""
+        problems = []
+        freezer = self.cgroups[3]
+        deadline = time.monotonic() + wait
+        while True:
+            # Freeze first, so that nothing can fork while it is being killed.
+            if freezer.exists():
+                (freezer / "freezer.state").write_text("FROZEN")
+            for pid in self.processes():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            if freezer.exists():
+                (freezer / "freezer.state").write_text("THAWED")
+            if not self.processes():
+                break
+            if time.monotonic() > deadline:
+                problems.append(f"processes left in jail {self.name}: {self.processes()}")
+                break
+            time.sleep(0.05)
+        for folder in self.cgroups:
+            try:
+                folder.rmdir()
+            except FileNotFoundError:
+                pass
+            except OSError as err:
+                problems.append(f"cgroup {folder} not removed: {err}")
+        shutil.rmtree(self.root, ignore_errors=True)
+        if Path(self.root).exists():
+            problems.append(f"jail folder {self.root} not removed")
+        return problems
+
+
+@dataclass
+class RunFiles:
+    """What every jail of one pipeline run shares read-only: the package copy, data, cache."""
+
+    root: str
+    library: str
+    mounts: list[tuple[str, str]]
+    env: dict[str, str]
+
+    @classmethod
+    def create(cls, package: Path, data: Path) -> RunFiles:
+        """Copy ``package`` and decode the datasets into a fresh cache, both read-only later."""
+        root = STATE / "runs" / secrets.token_hex(8)
+        root.mkdir(mode=0o755)
+        library = root / "lib"
+        shutil.copytree(
+            package, library / package.name, ignore=shutil.ignore_patterns("__pycache__")
+        )
+        cache = root / "cache"
+        data = Path(data).resolve()
+        if not _readable_by_others(data):
+            raise SandboxError(f"the datasets in {data} are not readable by other users")
+        # Decoded here, by the pipeline, into a cache the submission can only read: nothing a
+        # submission writes can reach the arrays another one loads.
+        decode = (
+            "from gancourse.data import DATASETS, load_dataset\n"
+            "for name in DATASETS: load_dataset(name)\n"
+        )
+        env = dict(
+            os.environ,
+            GANCOURSE_DATA_DIR=str(data),
+            GANCOURSE_CACHE_DIR=str(cache),
+            PYTHONPATH=str(library),
+        )
+        subprocess.run([sys.executable, "-c", decode], check=True, env=env)
+        for path in [root, *root.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        mounts = [(str(library), str(library)), (str(cache), str(cache)), (str(data), str(data))]
+        env = {"GANCOURSE_DATA_DIR": str(data), "GANCOURSE_CACHE_DIR": str(cache)}
+        _write_identity_files()
+        return cls(str(root), str(library), mounts, env)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _write_identity_files() -> None:
+    """A passwd and group naming only root and the sandbox users (not the machine's accounts)."""
+    users = [u for u in pwd.getpwall() if u.pw_name.startswith(USER_PREFIX)]
+    passwd = ["root:x:0:0:root:/root:/usr/sbin/nologin"]
+    passwd += [f"{u.pw_name}:x:{u.pw_uid}:{u.pw_gid}:student:/tmp/home:/bin/sh" for u in users]
+    group = ["root:x:0:"] + [f"{u.pw_name}:x:{u.pw_gid}:" for u in users]
+    for name, lines in (("passwd", passwd), ("group", group)):
+        path = STATE / "etc" / name
+        path.write_text("\n".join(lines) + "\n")
+        path.chmod(0o644)
+
+
+def run_sandboxed(argv: list[str], timeout: float = 120, memory_bytes: int = 1 << 30) -> str:
+    """Run ``argv`` in a fresh jail with nothing of a submission; return its stdout."""
+    _write_identity_files()
+    jail = Jail.create(0, memory_bytes, RunFiles("", "", [], {}))
+    try:
+        result = subprocess.run(jail.command(argv), capture_output=True, text=True, timeout=timeout)
+        if result.returncode != 0:
+            raise SandboxError(f"a sandboxed probe failed ({result.returncode}):\n{result.stderr}")
+        return result.stdout
+    finally:
+        jail.destroy()
+
+
+# ---------------------------------------------------------------- the kernel, jailed
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """Starts the notebook's kernel inside the jail named by ``$GANCOURSE_SANDBOX_JAIL``.
+
+    The kernel talks to nbgrader over Unix sockets in the jail's runtime folder (the jail has
+    no network, not even loopback); its connection file is handed to the sandbox uid.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.jail = Jail.load(os.environ[JAIL_ENV])
+        self.transport = "ipc"
+        # Absolute: nbgrader and the kernel have different working folders.
+        self.ip = str(self.jail.runtime / "kernel")
+        self.connection_file = str(self.jail.runtime / "kernel.json")
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        jail = self.jail
+        command = super().format_kernel_cmd(extra_arguments)
+        command[0] = jail.python
+        connection = os.path.realpath(self.connection_file)
+        return jail.command(command, chown=(connection,))
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m autograder.sandbox", description=__doc__)
+    parser.add_argument("command", choices=["setup", "check"])
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "setup":
+            setup()
+        else:
+            check(SLOTS)
+            print(run_sandboxed([python_environment().python, "-c", "print('sandbox ok')"]))
+    except SandboxError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
