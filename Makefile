@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv browser book test test-fast assignments validate autograde release collect feedback export wrong-solutions screenshots lint format clean clean-book lock hub e2e bench weights quality
+.PHONY: help venv browser sandbox book test test-fast assignments validate autograde release collect feedback export wrong-solutions screenshots lint format clean clean-book lock hub e2e bench weights quality
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,10 +36,14 @@ browser: ## Install Debian's Chromium for the browser tests (needs root; skipped
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "install Debian's chromium (sudo apt-get install chromium) for the browser tests"; fi
 
+sandbox: $(STAMP) ## Set up the grading sandbox (as root: bubblewrap, throwaway users, cgroups)
+	@if [ "$$(id -u)" = 0 ]; then $(BIN)/python -m autograder.sandbox setup; \
+	else echo "the grading sandbox needs root once: sudo make sandbox (grading itself runs as root too)"; fi
+
 screenshots: book browser ## Open every built page in headless Chromium; screenshots in artifacts/
 	$(BIN)/python tools/browse_book.py --out artifacts/screenshots
 
-test: $(STAMP) browser ## Run the whole test suite (data, package, assignments, book build)
+test: $(STAMP) browser sandbox ## Run the whole test suite (data, package, assignments, book build)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## Run the tests that take seconds, not minutes
@@ -56,7 +60,7 @@ OUT ?= autograder/work/graded
 JOBS ?= 2
 # AUTOGRADE_ARGS=--no-course-gradebook grades without recording in the course gradebook.
 AUTOGRADE_ARGS ?=
-autograde: $(STAMP) ## Grade SUBMISSIONS=<dir>/<student>/<assignment>/ into OUT=<dir> and the course gradebook
+autograde: $(STAMP) ## Grade SUBMISSIONS=<dir>/<student>/<assignment>/ into OUT=<dir> and the course gradebook (root, sandboxed)
 	$(BIN)/python -m autograder.pipeline autograde $(SUBMISSIONS) $(OUT) --jobs $(JOBS) $(AUTOGRADE_ARGS)
 
 release: $(STAMP) ## Release ASSIGNMENT=<name> to the hub's exchange (nbgrader release_assignment)
@@ -77,7 +81,7 @@ wrong-solutions: $(STAMP) ## Show how every wrong solution of ASSIGNMENT=<name> 
 hub: $(STAMP) ## Start the course's JupyterHub on 127.0.0.1:8000 (an instructor, two students)
 	$(BIN)/python -m tools.local_hub
 
-e2e: $(STAMP) browser ## On a local hub in Chromium: release, fetch, validate, submit, grade, feedback
+e2e: $(STAMP) browser sandbox ## On a local hub in Chromium: release, fetch, validate, submit, grade, feedback
 	$(BIN)/python -m tools.e2e_hub --out artifacts/e2e
 
 bench: $(STAMP) ## Train-step throughput, course trainer vs the TF tutorial's step (JSON)

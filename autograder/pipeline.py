@@ -652,6 +652,7 @@ def autograde(
             "Use it only for notebooks you trust.",
             file=sys.stderr,
         )
+    out_owner = _owner(out)
     out.mkdir(parents=True, exist_ok=True)
     template = out / ".gradebook"
     template.mkdir(exist_ok=True)
@@ -714,9 +715,34 @@ def autograde(
             folder = submissions / student / assignment
             recorder.record(student, assignment, folder, result[0].status)
     shutil.rmtree(incoming, ignore_errors=True)
+    _hand_over(out, out_owner)
     if recorder is not None:
+        course = Path(recorder.coursedir.db_url.removeprefix("sqlite:///")).parent
+        _hand_over(course, _owner(course))
         recorder.finish()
     return rows
+
+
+def _owner(path: Path) -> tuple[int, int]:
+    """The uid and gid of ``path``, or of its nearest existing parent."""
+    path = Path(path).resolve()
+    while not path.exists():
+        path = path.parent
+    info = path.stat()
+    return info.st_uid, info.st_gid
+
+
+def _hand_over(folder: Path, owner: tuple[int, int]) -> None:
+    """Give what root wrote under ``folder`` to ``owner``.
+
+    Grading runs as root (the sandbox needs it), but an instructor's formgrader, running as the
+    instructor, must still open and update the gradebook and the autograded notebooks.
+    """
+    if os.geteuid() != 0 or owner[0] == 0:
+        return
+    for path in [folder, *folder.rglob("*")]:
+        if not path.is_symlink() and path.stat().st_uid == 0:
+            os.chown(path, *owner)
 
 
 def _publish(out: Path, incoming: Path, rows: list[GradeRow]) -> None:
@@ -866,6 +892,42 @@ def release_graded_feedback(assignment: str, graded: Path) -> int:
     return 0
 
 
+def collect(assignment: str) -> int:
+    """Stage the exchange's inbound folders of ``assignment`` safely, then nbgrader collects them.
+
+    nbgrader's own collect runs as the instructor on folders students wrote: it follows links
+    (a notebook linked to ``solutions/`` is copied in as the submission) and only logs a folder
+    named for another student. ``autograder/exchange.py`` copies each folder without following
+    anything, checks that its owner is the student it names, and refuses the rest loudly; nbgrader
+    then collects from that private copy. ngshare (no filesystem exchange) checks owners itself.
+    """
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from autograder.exchange import format_report, stage_inbound
+
+    if os.environ.get("NGSHARE_URL"):
+        return _exchange("collect", assignment)
+    config = PyFileConfigLoader(CONFIG.name, path=str(CONFIG.parent)).load_config()
+    exchange_root, course_id = Path(config.Exchange.root), config.CourseDirectory.course_id
+    with tempfile.TemporaryDirectory(prefix="collect-") as staging:  # 0700, the instructor's
+        try:
+            report = stage_inbound(exchange_root, course_id, assignment, Path(staging))
+        except (OSError, ValueError) as err:
+            inbound = exchange_root / course_id / "inbound"
+            print(f"error: cannot stage {inbound}: {err}", file=sys.stderr)
+            return 1
+        print(format_report(report), file=sys.stderr if report.refused else sys.stdout)
+        step = ["collect", assignment, "--update", f"--Exchange.root={staging}"]
+        step.append("--ExchangeCollect.check_owner=False")  # checked strictly while staging
+        result = run_nbgrader(step)
+        print(result.stdout, end="")
+        if result.returncode != 0:
+            print(result.stderr[-4000:], file=sys.stderr)
+            print(f"error: nbgrader {' '.join(step)} failed", file=sys.stderr)
+            return result.returncode
+    return 1 if report.refused else 0  # the others are collected; refusals need a look
+
+
 def _exchange(command: str, assignment: str | None) -> int:
     steps = {
         "release": [["release_assignment", assignment, "--force"]],
@@ -933,6 +995,8 @@ def main(argv=None) -> int:
     try:
         if args.command == "feedback" and args.graded is not None:
             return release_graded_feedback(args.assignment, args.graded)
+        if args.command == "collect":
+            return collect(args.assignment)
         if args.command in _EXCHANGE_COMMANDS:
             return _exchange(args.command, args.assignment)
         if args.command == "generate":

@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import re
 import shutil
 import signal
@@ -346,9 +347,25 @@ def scenario(run: Run) -> dict:
         f"SUBMISSIONS={grading / 'submitted'}",
         f"OUT={grading / 'graded'}",
         "JOBS=2",
-        f"BIN={Path(python).parent}",  # the Python the instructor can run
     ]
-    instructor_step(hub, make_args, "make autograde")
+    if os.geteuid() == 0:
+        # Grading is sandboxed, which needs root: the hub's administrator runs it (sudo) with
+        # the instructor's course settings; the pipeline hands the results to the instructor.
+        result = subprocess.run(
+            make_args,
+            cwd=REPOSITORY,
+            env=hub.user_env(hub.instructor),
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        if result.returncode != 0:
+            output = result.stdout + result.stderr
+            raise E2EError(f"make autograde failed ({result.returncode}):\n{output[-4000:]}")
+    else:
+        make_args.append("AUTOGRADE_ARGS=--no-sandbox")  # a single-user hub of yourself
+        make_args.append(f"BIN={Path(python).parent}")  # the Python the instructor can run
+        instructor_step(hub, make_args, "make autograde")
     grades = {}
     for line in (grading / "graded" / "grades.csv").read_text().splitlines()[1:]:
         student, _, _, score, max_score, status = line.split(",")[:6]

@@ -28,11 +28,12 @@ import signal
 import socket
 import subprocess
 import sys
-import sysconfig
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from autograder.sandbox import python_outside_home as mirror_venv
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEPLOY = REPOSITORY / "deploy"
@@ -81,66 +82,6 @@ def ensure_proxy() -> Path:
     if result.returncode != 0 or not PROXY.exists():
         raise HubError(f"npm ci in deploy/ failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
     return PROXY
-
-
-def mirror_venv(target: Path) -> tuple[Path, Path]:
-    """A venv that the hub's users can run, with this environment's packages; its python.
-
-    For users who cannot run this interpreter (it lives in a home they cannot enter, as pyenv's
-    does under /root): a copy of the very same base interpreter (its binary, libpython and
-    standard library, not its site-packages or tests; a system Python of another patch release
-    is not good enough: 3.11.2's ``re`` breaks soupsieve, hence nbconvert's HTML), a venv on it
-    whose .pth file adds this environment's site-packages, this environment's share/ and etc/
-    linked (JupyterLab's assets, nbgrader's extensions, kernels), and its console scripts
-    (alembic, jupyter, nbgrader) copied with the new interpreter. Returns the venv's python and
-    the folder that must be on LD_LIBRARY_PATH (the copy's libpython).
-    """
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    base, venv = target / "base", target / "venv"
-    python, library = venv / "bin" / "python", base / "lib"
-    marker = target / "mirrors"
-    if python.exists() and marker.is_file() and marker.read_text() == sys.prefix:
-        return python, library
-    shutil.rmtree(target, ignore_errors=True)
-    source = Path(sys.base_prefix)
-    (base / "bin").mkdir(parents=True)
-    interpreter = base / "bin" / f"python{version}"
-    shutil.copy2(Path(sys._base_executable).resolve(), interpreter)
-    library.mkdir()
-    for shared in (source / "lib").glob("libpython*.so*"):
-        shutil.copy2(shared.resolve(), library / shared.name)
-    shutil.copytree(
-        source / "lib" / f"python{version}",
-        library / f"python{version}",
-        ignore=shutil.ignore_patterns("site-packages", "test", "idlelib", "tkinter", "turtledemo"),
-        symlinks=True,
-    )
-    (library / f"python{version}" / "site-packages").mkdir()
-    env = dict(os.environ, LD_LIBRARY_PATH=str(library))
-    subprocess.run(
-        [str(interpreter), "-m", "venv", "--without-pip", str(venv)], check=True, env=env
-    )
-    site = venv / "lib" / f"python{version}" / "site-packages"
-    own_site = sysconfig.get_path("purelib")
-    (site / "_gancourse_venv.pth").write_text(f"import site; site.addsitedir({own_site!r})\n")
-    for folder in ("share", "etc"):
-        if (Path(sys.prefix) / folder).is_dir():
-            (venv / folder).symlink_to(Path(sys.prefix) / folder)
-    prefix = f"#!{sys.prefix}/bin/python"
-    for script in sorted((Path(sys.prefix) / "bin").iterdir()):
-        copy = venv / "bin" / script.name
-        if copy.exists() or copy.is_symlink() or not script.is_file():
-            continue
-        try:
-            text = script.read_text()
-        except UnicodeDecodeError:
-            continue
-        first, _, rest = text.partition("\n")
-        if first.startswith(prefix):
-            copy.write_text(f"#!{python}\n{rest}")
-            copy.chmod(0o755)
-    marker.write_text(sys.prefix)
-    return python, library
 
 
 class LocalHub:

@@ -1,0 +1,207 @@
+"""The grading sandbox on its own: what a jailed process can see, reach and leave behind.
+
+These run a bare Python in a jail (no TensorFlow, seconds each). The whole pipeline under
+hostile submissions is ``tests/test_attacks.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder import pipeline, sandbox
+
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0, reason="the sandbox needs root (`sudo make sandbox`; CI runs as root)"
+)
+
+
+def _jailed(code: str, tmp_path: Path, memory_bytes: int = 512 << 20, timeout: float = 60):
+    """Run ``code`` in a fresh jail that shares nothing of a run; return (result, jail facts)."""
+    sandbox._write_identity_files()
+    jail = sandbox.Jail.create(3, memory_bytes, sandbox.RunFiles("", "", [], {}))
+    try:
+        result = subprocess.run(
+            jail.command([jail.python, "-c", textwrap.dedent(code)]),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        facts = {"oom": jail.oom_killed(), "cgroups": jail.cgroups, "uid": jail.uid}
+    finally:
+        facts_problems = jail.destroy()
+    facts["problems"] = facts_problems
+    return result, facts
+
+
+@needs_root
+def test_a_jailed_process_sees_nothing_of_the_machine(tmp_path, repository):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("instructor only")
+    result, facts = _jailed(
+        f"""
+        import os, socket
+        print("uid", os.getuid())
+        for path in {
+            [
+                str(repository / "solutions"),
+                str(repository / "autograder"),
+                "/root",
+                str(secret),
+                "/etc/shadow",
+                str(sandbox.STATE / "runs"),
+            ]!r
+        }:
+            print("visible" if os.path.exists(path) else "hidden", path)
+        # Only mount points lead here: the Python environment, its own jail.
+        print("repository holds", sorted(os.listdir({str(repository)!r})))
+        print("jails hold", len(os.listdir({str(sandbox.STATE / "jails")!r})))
+        print("pids", sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))
+        try:
+            socket.create_connection(("127.0.0.1", 22), timeout=2)
+            print("network reached")
+        except OSError as err:
+            print("no network", err.errno)
+        open("/home/student/mine.txt", "w").write("scratch is writable")
+        try:
+            open("/usr/pwned", "w")
+            print("usr writable")
+        except OSError:
+            print("usr read-only")
+        """,
+        tmp_path,
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert f"uid {facts['uid']}" in out and facts["uid"] != 0
+    assert "visible" not in out, out
+    assert "repository holds ['.venv']" in out  # the environment's site-packages only
+    assert "jails hold 1" in out
+    assert "pids [1, 2]" in out  # bwrap's reaper and itself, nothing of the host
+    assert "no network" in out and "network reached" not in out
+    assert "usr read-only" in out
+    assert not facts["problems"]
+
+
+@needs_root
+def test_detached_processes_die_with_the_jail_and_the_cgroup_goes(tmp_path):
+    result, facts = _jailed(
+        """
+        import os, subprocess
+        subprocess.Popen(["sleep", "600"], start_new_session=True)
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                os.execvp("sleep", ["sleep", "600"])
+            os._exit(0)
+        print("detached")
+        """,
+        tmp_path,
+    )
+    assert "detached" in result.stdout, result.stderr
+    assert not facts["problems"], facts["problems"]
+    assert not any(folder.exists() for folder in facts["cgroups"])
+    import psutil
+
+    # A zombie (an exited bwrap the machine's init has not reaped yet) runs nothing.
+    left = [
+        (p.pid, p.info["name"])
+        for p in psutil.process_iter(["uids", "status", "name"])
+        if p.info["uids"].real == facts["uid"] and p.info["status"] != psutil.STATUS_ZOMBIE
+    ]
+    assert not left, f"processes of the sandbox uid outlived the jail: {left}"
+
+
+@needs_root
+def test_memory_counts_tmpfs_and_the_oom_killer_is_reported(tmp_path):
+    start = time.monotonic()
+    result, facts = _jailed(
+        """
+        chunk = b"x" * (1 << 20)
+        with open("/tmp/fill", "wb") as handle:  # tmpfs pages count against the memory cgroup
+            for _ in range(900):
+                handle.write(chunk)
+        print("filled /tmp")
+        hog = bytearray(600 << 20)
+        print("allocated", len(hog))
+        """,
+        tmp_path,
+        memory_bytes=400 << 20,
+    )
+    assert "allocated" not in result.stdout
+    assert facts["oom"] or result.returncode != 0
+    assert time.monotonic() - start < 60
+
+
+@needs_root
+def test_dev_shm_is_bounded(tmp_path):
+    result, _ = _jailed(
+        """
+        try:
+            with open("/dev/shm/fill", "wb") as handle:
+                for _ in range(2048):
+                    handle.write(b"x" * (1 << 20))
+            print("wrote 2 GiB")
+        except OSError as err:
+            print("stopped", err.errno)
+        """,
+        tmp_path,
+        memory_bytes=4 << 30,
+    )
+    assert "stopped" in result.stdout and "wrote 2 GiB" not in result.stdout, result.stderr
+
+
+def test_grading_refuses_to_run_unsandboxed_without_being_asked(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    with pytest.raises(sandbox.SandboxError, match="needs root"):
+        sandbox.check()
+    (tmp_path / "submitted").mkdir()
+    with pytest.raises(pipeline.PipelineError, match="cannot grade in the sandbox"):
+        pipeline.autograde(tmp_path / "submitted", tmp_path / "out", jobs=1, progress=False)
+
+
+def test_nbgrader_refuses_to_start_next_to_a_stray_config(monkeypatch):
+    stray = pipeline._private_config_dir() / "nbgrader_config.py"
+    stray.write_text("c = get_config()\nc.ClearSolutions.enforce_metadata = False\n")
+    try:
+        with pytest.raises(pipeline.PipelineError, match="configuration files"):
+            pipeline.run_nbgrader(["--version"])
+    finally:
+        stray.unlink()
+    assert pipeline.run_nbgrader(["--version"]).returncode == 0
+
+
+def test_untrusted_folder_names_and_links_are_refused_not_fatal(tmp_path):
+    submissions = tmp_path / "submitted"
+    (submissions / "alice" / "ps1").mkdir(parents=True)
+    os.mkdir(os.fsencode(submissions) + b"/mallory\xff")
+    (submissions / "..hidden").mkdir()
+    (submissions / "eve").symlink_to(submissions / "alice")
+    (submissions / "bob").mkdir()
+    (submissions / "bob" / "ps1").symlink_to(submissions / "alice" / "ps1")
+    found, refused = pipeline._discover(submissions)
+    assert [(s, a) for s, a, _ in found] == [("alice", "ps1")]
+    reasons = {row.student_id: row.detail for row in refused}
+    assert reasons == {
+        "..hidden": "folder its name is not a valid nbgrader id",
+        "bob": "folder is a link",
+        "eve": "folder is a link",
+        "mallory\\xff": "folder its name is not UTF-8",
+    }
+    out = tmp_path / "out"
+    out.mkdir()
+    pipeline._publish(out, tmp_path / "nothing", refused)
+    assert "mallory\\xff" in (out / "grades.csv").read_text(encoding="utf-8")
+
+
+def test_a_linked_notebook_in_a_submission_is_refused(tmp_path):
+    folder = tmp_path / "alice" / "ps1"
+    folder.mkdir(parents=True)
+    (folder / "ps1.ipynb").symlink_to(pipeline.SOLUTIONS / "ps1-gan-foundations" / "x.ipynb")
+    files, refused = pipeline._regular_files(folder)
+    assert not files and refused == "ps1.ipynb is a link"
