@@ -41,7 +41,9 @@ import json
 import os
 import queue
 import re
+import select
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -266,37 +268,6 @@ def _max_scores(template: Path, assignment: str) -> dict[str, float]:
         return {nb.name: float(nb.max_score) for nb in gb.find_assignment(assignment).notebooks}
 
 
-def _watch(process: subprocess.Popen, timeout: float, memory_bytes: int) -> str | None:
-    """Wait for ``process``; kill its whole tree past the limits. Return the limit hit, if any.
-
-    The sandboxed kernel's memory is bounded by its cgroup; this watches the time and the
-    memory of nbgrader's own process, which holds the notebook's outputs.
-    """
-    import psutil
-
-    deadline = time.monotonic() + timeout
-    parent = psutil.Process(process.pid)
-    while process.poll() is None:
-        if time.monotonic() > deadline:
-            reason = "timeout"
-        else:
-            try:
-                rss = parent.memory_info().rss
-            except psutil.Error:
-                rss = 0
-            reason = "memory" if rss > memory_bytes else None
-        if reason:
-            for proc in [*parent.children(recursive=True), parent]:
-                try:
-                    proc.kill()
-                except psutil.Error:
-                    pass
-            process.wait()
-            return reason
-        time.sleep(0.25)
-    return None
-
-
 @dataclass
 class _Run:
     """What every submission of one ``autograde`` run shares."""
@@ -354,6 +325,7 @@ def grade_one(
     student: str,
     assignment: str,
     run: _Run,
+    worker: _Worker,
     slot: int = 0,
     extension: timedelta | None = None,
 ) -> list[GradeRow]:
@@ -419,7 +391,7 @@ def grade_one(
         if submission_timestamp(submission) is not None:
             _copy_private(submission / "timestamp.txt", target / "timestamp.txt")
         for _attempt in range(WORKER_ATTEMPTS):
-            outcome = _run_worker(work, student, assignment, run, slot, target)
+            outcome = _run_worker(work, student, assignment, run, worker, slot)
             if outcome.limit != "killed":
                 break
         log_text = outcome.log
@@ -479,47 +451,113 @@ class _WorkerOutcome:
     log: str
 
 
+class _Worker:
+    """One slot's nbgrader process (``autograder/worker.py``), kept for submission after
+    submission and replaced whenever it had to be killed or died."""
+
+    def __init__(self, log: Path):
+        self.process: subprocess.Popen | None = None
+        self.log = log  # what the worker itself prints, beside the jobs' logs
+
+    def _start(self) -> None:
+        env = _nbgrader_env(None)
+        # The worker imports `autograder` from the repository, wherever it runs.
+        env["PYTHONPATH"] = os.pathsep.join([str(REPOSITORY), env.get("PYTHONPATH", "")])
+        read, write = os.pipe()
+        with open(self.log, "a") as log:
+            # A session of its own: no controlling terminal that a kernel could type into.
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "autograder.worker", str(write)],
+                cwd=_private_config_dir(),
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                pass_fds=(write,),
+                start_new_session=True,
+                text=True,
+            )
+        os.close(write)
+        self.answers = os.fdopen(read, "r")
+
+    def run(self, job: dict, timeout: float) -> tuple[int | None, str | None]:
+        """Send one job; wait for its answer. Return (returncode, limit hit or None)."""
+        import psutil
+
+        if self.process is None or self.process.poll() is not None:
+            self._start()
+        assert self.process is not None and self.process.stdin is not None
+        try:
+            self.process.stdin.write(json.dumps(job) + "\n")
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            return self.stop(), "killed"
+        deadline = time.monotonic() + timeout
+        worker = psutil.Process(self.process.pid)
+        while True:
+            ready, _, _ = select.select([self.answers], [], [], 0.25)
+            if ready:
+                line = self.answers.readline()
+                if not line:  # the worker died
+                    return self.stop(), "killed"
+                return json.loads(line)["returncode"], None
+            if time.monotonic() > deadline:
+                self.stop()
+                return None, "timeout"
+            try:
+                if worker.memory_info().rss > WORKER_MEMORY_BYTES:
+                    self.stop()
+                    return None, "memory"
+            except psutil.Error:
+                return self.stop(), "killed"
+
+    def stop(self) -> int | None:
+        """Kill the worker and whatever it started; the next job starts a fresh one."""
+        if self.process is None:
+            return None
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        code = self.process.wait()
+        self.answers.close()
+        self.process = None
+        return code
+
+
 def _run_worker(
-    work: Path, student: str, assignment: str, run: _Run, slot: int, submitted: Path
+    work: Path, student: str, assignment: str, run: _Run, worker: _Worker, slot: int
 ) -> _WorkerOutcome:
     """nbgrader's autograde and feedback for one submission, its kernel in a fresh jail."""
     jail = None
-    env = _nbgrader_env(work)
-    # The worker imports `autograder` from the repository, wherever it runs.
-    env["PYTHONPATH"] = os.pathsep.join([str(REPOSITORY), env.get("PYTHONPATH", "")])
+    env = {"GANCOURSE_GRADING_DIR": str(work)}
     if run.shared is not None:
+        submitted = work / "submitted" / student / assignment
         files = {p.name: p for p in submitted.iterdir() if p.name not in SUBMISSION_RECORDS}
         jail = sandbox.Jail.create(slot, run.limits.memory_mb << 20, run.shared, files)
         env[sandbox.JAIL_ENV] = str(jail.save())
         env["JUPYTER_RUNTIME_DIR"] = str(jail.runtime)  # the connection file and sockets
-    command = [sys.executable, "-m", "autograder.worker", assignment, student]
-    command.append(str(run.limits.cell_timeout))
-    problems, oom = [], False
+    job = {
+        "work": str(work),
+        "assignment": assignment,
+        "student": student,
+        "cell_timeout": run.limits.cell_timeout,
+        "env": env,
+    }
+    oom, problems = False, []
     try:
-        with open(work / "autograde.log", "w") as log:
-            # A session of its own: no controlling terminal that a kernel could type into.
-            process = subprocess.Popen(
-                command,
-                cwd=work,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            limit = _watch(process, run.limits.timeout, WORKER_MEMORY_BYTES)
+        returncode, limit = worker.run(job, run.limits.timeout)
     finally:
         if jail is not None:
             oom = jail.oom_killed()
             problems = jail.destroy()
-    log_text = (work / "autograde.log").read_text(errors="replace")
+    log = work / "autograde.log"
+    log_text = log.read_text(errors="replace") if log.is_file() else ""
     if problems:
         log_text += "\nSANDBOX: " + "; ".join(problems)
     if oom:
         limit = "memory"
-    elif limit is None and process.returncode < 0:
-        limit = "killed"
-    return _WorkerOutcome(process.returncode, limit, log_text)
+    return _WorkerOutcome(returncode, limit, log_text)
 
 
 def _grant_extension(work: Path, student: str, assignment: str, extension: timedelta) -> None:
@@ -670,15 +708,16 @@ def autograde(
         shared.env.update(TF_CPP_MIN_LOG_LEVEL="3", NBGRADER_EXECUTION="autograde")
     run = _Run(template, incoming, limits, shared, record)
     slots: queue.SimpleQueue[int] = queue.SimpleQueue()
+    workers = {}
     for slot in range(jobs):
         slots.put(slot)
+        workers[slot] = _Worker(incoming / f"worker-{slot}.log")
 
     def grade(student: str, assignment: str, folder: Path) -> list[GradeRow]:
-        slot = slots.get()  # one jail, one uid per slot: never two submissions at once
+        slot = slots.get()  # one jail, one uid, one worker per slot: one submission at a time
         try:
-            return grade_one(
-                folder, student, assignment, run, slot, extensions.get((assignment, student))
-            )
+            extension = extensions.get((assignment, student))
+            return grade_one(folder, student, assignment, run, workers[slot], slot, extension)
         finally:
             slots.put(slot)
 
@@ -706,6 +745,8 @@ def autograde(
                 results[(student, assignment)] = result
                 rows.extend(result)
     finally:
+        for worker in workers.values():
+            worker.stop()
         if shared is not None:
             shared.remove()
     rows.sort(key=lambda r: (r.student_id, r.assignment, r.notebook))
@@ -752,6 +793,9 @@ def _publish(out: Path, incoming: Path, rows: list[GradeRow]) -> None:
     goes to ``OUT/autograde.log``, so an instructor can tell the files they read are the ones
     this run wrote.
     """
+    for log in incoming.glob("worker-*.log"):
+        (out / "logs").mkdir(exist_ok=True)
+        os.replace(log, out / "logs" / log.name)
     for folder in sorted(incoming.glob("*/*")):
         student, assignment = folder.parent.name, folder.name
         log = folder / "log.txt"

@@ -1,29 +1,40 @@
-"""Grade one submission in one process: nbgrader's autograde, then its feedback.
+"""nbgrader's autograde and feedback for one submission after another, in one process.
 
-Started by ``autograder.pipeline.grade_one`` inside a scratch course folder
-(``$GANCOURSE_GRADING_DIR``) that holds a copy of the gradebook and the one submission, and
-watched from outside for time and memory. Importing nbgrader once for both steps saves a
-second interpreter start per submission.
+Started by ``autograder.pipeline`` once per grading slot and fed jobs, one JSON line each, on
+stdin; it answers each with one JSON line on stdout. A job names a private course folder
+(``$GANCOURSE_GRADING_DIR``) holding a copy of the gradebook and the one submission, and the
+jail its kernel starts in (``$GANCOURSE_SANDBOX_JAIL``). Importing nbgrader and nbconvert once
+per slot instead of once per submission is what this process is for: it never runs student
+code (the kernel does, in its jail), so reusing it is safe. The pipeline watches it for time
+and memory from outside and replaces it when it has to kill it.
 
-    python -m autograder.worker ASSIGNMENT STUDENT CELL_TIMEOUT
+    python -m autograder.worker ANSWER_FD
 
-Exit status 0 when autograding succeeded (feedback problems are printed, not fatal), 1 when
-it failed; the log goes to stdout.
+Each answer (on the inherited file descriptor ANSWER_FD, so that nothing nbgrader or a library
+prints can be taken for one) is ``{"returncode": 0}`` when autograding succeeded (feedback problems go to the
+log, not fatal) or 1 when it failed; the job's log is written to ``autograde.log`` in its
+folder.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import traceback
+from pathlib import Path
 
 from traitlets.config.loader import PyFileConfigLoader
 
 from autograder.pipeline import CONFIG
 from autograder.sandbox import JAIL_ENV
 
+#: The environment a job may set; nothing else of the worker's changes between jobs.
+JOB_ENV = ("GANCOURSE_GRADING_DIR", JAIL_ENV, "JUPYTER_RUNTIME_DIR")
 
-def main(argv=None) -> int:
-    assignment, student, cell_timeout = argv or sys.argv[1:4]
+
+def grade(assignment: str, student: str, cell_timeout: int) -> tuple[int, str]:
+    """Autograde and write feedback for one submission; return the status and the log."""
     from nbgrader.apps import NbGraderAPI
 
     config = PyFileConfigLoader(CONFIG.name, path=str(CONFIG.parent)).load_config()
@@ -32,15 +43,32 @@ def main(argv=None) -> int:
         config.Execute.kernel_manager_class = "autograder.sandbox.SandboxedKernelManager"
     api = NbGraderAPI(config=config)
     result = api.autograde(assignment, student, force=True, create=True)
-    print(result.get("log", ""))
+    log = [result.get("log", "")]
     if not result["success"]:
-        print(result.get("error", "autograde failed"))
-        return 1
+        log.append(result.get("error", "autograde failed"))
+        return 1, "\n".join(log)
     feedback = api.generate_feedback(assignment, student, force=True)
     if not feedback["success"]:
-        print("FEEDBACK FAILED\n" + feedback.get("log", "") + feedback.get("error", ""))
-    return 0
+        log.append("FEEDBACK FAILED\n" + feedback.get("log", "") + feedback.get("error", ""))
+    return 0, "\n".join(log)
+
+
+def serve(jobs, answers) -> None:
+    for line in jobs:
+        job = json.loads(line)
+        for key in JOB_ENV:
+            os.environ.pop(key, None)
+        os.environ.update({k: v for k, v in job["env"].items() if k in JOB_ENV})
+        os.chdir(job["work"])
+        try:
+            code, log = grade(job["assignment"], job["student"], job["cell_timeout"])
+        except Exception:  # reported for this job; the next one gets a clean start
+            code, log = 1, traceback.format_exc()
+        Path(job["work"], "autograde.log").write_text(log)
+        answers.write(json.dumps({"returncode": code}) + "\n")
+        answers.flush()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with os.fdopen(int(sys.argv[1]), "w") as answers:
+        serve(sys.stdin, answers)

@@ -2,7 +2,8 @@
 
 Builds a class of submissions for one assignment (correct answers, known wrong solutions from
 the library, untouched releases, a non-notebook, a deleted test cell), grades it once with
-``autograder.pipeline.autograde`` (parallel workers, limits, feedback) and once with
+``autograder.pipeline.autograde`` (parallel workers, each submission's kernel in its sandbox,
+limits, feedback) and once with
 ``nbgrader autograde`` over the same folder (one process, students one after another, no
 feedback), and prints JSON with both wall times and their ratio.
 
@@ -105,18 +106,38 @@ def nbgrader_sequential(assignment: str, submissions: Path, work: Path) -> float
     return time.perf_counter() - start
 
 
+def _cpu() -> str:
+    """The CPU's model name and core count, for the record of where a ratio was measured."""
+    model = "unknown CPU"
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{model} ({os.cpu_count()} cores)"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", default="ps1-gan-foundations")
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--no-sandbox", dest="sandboxed", action="store_false", help="grade unsandboxed (trusted)"
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="bench-autograde-") as tmp:
         root = Path(tmp)
         kinds = make_class(args.assignment, args.students, root / "submitted")
         start = time.perf_counter()
-        rows = pipeline.autograde(root / "submitted", root / "out", jobs=args.jobs, progress=False)
+        rows = pipeline.autograde(
+            root / "submitted",
+            root / "out",
+            jobs=args.jobs,
+            progress=False,
+            sandboxed=args.sandboxed,
+        )
         ours = time.perf_counter() - start
         theirs = nbgrader_sequential(args.assignment, root / "submitted", root / "nbgrader")
     statuses: dict[str, int] = {}
@@ -129,7 +150,9 @@ def main(argv=None) -> int:
     print(
         json.dumps(
             {
+                "cpu": _cpu(),
                 "assignment": args.assignment,
+                "sandbox": args.sandboxed,
                 "submissions": len(kinds),
                 "kinds": kind_counts,
                 "rows": len(rows),
