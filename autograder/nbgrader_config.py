@@ -55,11 +55,23 @@ from nbgrader.preprocessors import (  # noqa: E402
     SaveAutoGrades,
 )
 
-from gancourse.grading import HideHiddenTests, StderrIsNotFailure  # noqa: E402
+from gancourse.grading import (  # noqa: E402
+    FEEDBACK_FILTERS,
+    FEEDBACK_TEMPLATE,
+    RENDER_FILTERS,
+    HideHiddenTests,
+    SanitizeOutputs,
+    StderrIsNotFailure,
+    nbgrader_template_dir,
+)
 
+# SanitizeOutputs right after execution: the stored autograded notebook, which the formgrader
+# renders and feedback is made from, holds only capped, passive outputs; every later step
+# works on bounded text.
 c.Autograde.autograde_preprocessors = [
     Execute,
     StderrIsNotFailure,
+    SanitizeOutputs,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
@@ -67,4 +79,24 @@ c.Autograde.autograde_preprocessors = [
     AssignLatePenalties,
     CheckCellMetadata,
 ]
-c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.preprocessors = [
+    HideHiddenTests,
+    SanitizeOutputs,  # again, for notebooks autograded before it was added
+    GetGrades,
+    CSSHTMLHeaderPreprocessor,
+]
+
+# Rendering. Every HTMLExporter that reads this file, the feedback's and the formgrader's (it
+# loads nbgrader_config.py through deploy/jupyter/instructors/), sanitises outputs with
+# nbconvert's bleach-based cleaner and renders Markdown with raw HTML as text: nbgrader's
+# templates call markdown2html without any sanitiser.
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.filters = dict(RENDER_FILTERS)
+# Feedback pages only (settings under GenerateFeedback reach only the exporter it creates, so
+# the formgrader keeps its own template): MathJax inside the page, no CDN.
+c.GenerateFeedback.HTMLExporter.template_name = FEEDBACK_TEMPLATE
+c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [
+    str(repository / "autograder" / "templates"),
+    str(nbgrader_template_dir()),
+]
+c.GenerateFeedback.HTMLExporter.filters = dict(FEEDBACK_FILTERS)

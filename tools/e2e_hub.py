@@ -478,8 +478,9 @@ def main(argv=None) -> int:
             try:
                 summary.update(scenario(run))
                 summary["scenario_seconds"] = round(time.monotonic() - started, 1)
-                if run.external:
-                    raise E2EError(f"requests left 127.0.0.1: {sorted(set(run.external))}")
+                if run.external or run.feedback_external:
+                    leaving = sorted(set(run.external + run.feedback_external))
+                    raise E2EError(f"requests left 127.0.0.1: {leaving}")
                 summary["ok"] = True
             finally:
                 for user, page in run.pages.items():
@@ -495,7 +496,7 @@ def main(argv=None) -> int:
         summary["seconds"] = round(time.monotonic() - started, 1)
         summary["steps"] = run.steps if run else []
         summary["external_requests"] = sorted(set(run.external)) if run else []
-        # nbgrader's feedback HTML asks a CDN for MathJax: aborted here, so its math shows as TeX.
+        # The feedback pages carry MathJax inside them: they must ask for nothing outside.
         summary["feedback_external_requests"] = sorted(set(run.feedback_external)) if run else []
         if hub.log.is_file():
             shutil.copy2(hub.log, args.out / "jupyterhub.log")
