@@ -46,6 +46,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 
+#: How long a write waits for another process's lock on an SQLite gradebook.
+BUSY_TIMEOUT_SECONDS = 60
+
+
 class GradebookMismatch(RuntimeError):
     """The course gradebook holds another version of an assignment, with submissions."""
 
@@ -54,12 +58,17 @@ class GradebookMismatch(RuntimeError):
 def open_gradebook(db_url: str, course_id: str) -> Iterator:
     """nbgrader's ``Gradebook`` at ``db_url``, created if missing, closed on exit.
 
+    SQLite gradebooks are opened with a busy timeout of :data:`BUSY_TIMEOUT_SECONDS`.
+
     Creating a gradebook runs ``alembic`` from ``PATH``: this environment's is put first.
     """
     from nbgrader.api import Gradebook
 
     path = os.environ.get("PATH", "")
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), path])
+    if db_url.startswith("sqlite:///") and "?" not in db_url:
+        # Wait for a lock (formgrader saving a manual grade) instead of failing at once.
+        db_url += f"?timeout={BUSY_TIMEOUT_SECONDS}"
     try:
         gradebook = Gradebook(db_url, course_id)
     finally:
