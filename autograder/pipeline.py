@@ -542,6 +542,7 @@ def _run_worker(
         "assignment": assignment,
         "student": student,
         "cell_timeout": run.limits.cell_timeout,
+        "sandboxed": jail is not None,
         "env": env,
     }
     oom, problems = False, []
@@ -553,8 +554,9 @@ def _run_worker(
             problems = jail.destroy()
     log = work / "autograde.log"
     log_text = log.read_text(errors="replace") if log.is_file() else ""
-    if problems:
+    if problems:  # never expected: the jail could not be emptied or removed
         log_text += "\nSANDBOX: " + "; ".join(problems)
+        print(f"WARNING: {student}/{assignment}: {'; '.join(problems)}", file=sys.stderr)
     if oom:
         limit = "memory"
     return _WorkerOutcome(returncode, limit, log_text)

@@ -45,7 +45,6 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-
 #: How long a write waits for another process's lock on an SQLite gradebook.
 BUSY_TIMEOUT_SECONDS = 60
 

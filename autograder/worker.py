@@ -61,6 +61,8 @@ def serve(jobs, answers) -> None:
         os.environ.update({k: v for k, v in job["env"].items() if k in JOB_ENV})
         os.chdir(job["work"])
         try:
+            if job["sandboxed"] and not os.environ.get(JAIL_ENV):
+                raise RuntimeError("a sandboxed job came without its jail: not graded")
             code, log = grade(job["assignment"], job["student"], job["cell_timeout"])
         except Exception:  # reported for this job; the next one gets a clean start
             code, log = 1, traceback.format_exc()

@@ -186,7 +186,7 @@ def _write_submissions(name: str, submissions) -> None:
 
 
 @pytest.mark.slow
-def test_autograde_round_trip(tmp_path):
+def test_autograde_round_trip(tmp_path, grading_sandbox):
     """Correct, blank and broken submissions: every one gets a row, the good ones their marks."""
     name = ASSIGNMENTS[0]
     submissions = tmp_path / "submitted"

@@ -79,7 +79,7 @@ def _autograded(course, student):
 
 
 @pytest.fixture(scope="module")
-def graded_course(tmp_path_factory):
+def graded_course(tmp_path_factory, grading_sandbox):
     """One `autograde` into a new course: alice answered, bob submitted the release, carol junk."""
     root = tmp_path_factory.mktemp("record")
     course = root / "course"
@@ -156,7 +156,9 @@ def test_formgrader_and_export_show_the_pipeline_grades(graded_course, course, t
 
 
 @pytest.mark.slow
-def test_grading_again_replaces_the_auto_grades_and_keeps_the_manual_ones(course, tmp_path):
+def test_grading_again_replaces_the_auto_grades_and_keeps_the_manual_ones(
+    course, tmp_path, grading_sandbox
+):
     """Bob answers after all: his grades are replaced, not added; the grader's score stays."""
     with _gradebook(course) as gradebook:
         cell = gradebook.find_assignment(ASSIGNMENT).notebooks[0].grade_cells[0]
@@ -202,7 +204,9 @@ def _tables():
 
 
 @pytest.mark.slow
-def test_a_submission_that_fails_is_recorded_with_zero_for_manual_grading(course, tmp_path):
+def test_a_submission_that_fails_is_recorded_with_zero_for_manual_grading(
+    course, tmp_path, grading_sandbox
+):
     """Carol's junk, then alice's broken resubmission: 0 on every cell, no autograded notebook."""
     assert not _autograded(course, "carol").parent.exists()
     with _gradebook(course) as gradebook:
@@ -233,7 +237,7 @@ def test_a_submission_that_fails_is_recorded_with_zero_for_manual_grading(course
 
 
 @pytest.mark.slow
-def test_the_command_line_records_unless_told_not_to(course, tmp_path):
+def test_the_command_line_records_unless_told_not_to(course, tmp_path, grading_sandbox):
     """`autograde` records by default; `--no-course-gradebook` leaves the gradebook alone."""
     _submit(tmp_path / "subs", "dave", "junk", datetime(2026, 1, 6))
     args = ["autograde", str(tmp_path / "subs"), str(tmp_path / "out"), "--jobs", "1"]
