@@ -145,6 +145,21 @@ def _text(value) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+# TensorFlow's C++ start-up notices (oneDNN, no CUDA driver) go to stderr through absl before
+# TF_CPP_MIN_LOG_LEVEL is read. They are not the student's output, carry the time and a pid (so
+# the same notebook graded twice would differ), and alarm readers: feedback leaves them out.
+_LIBRARY_NOISE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to "
+    r"STDERR|[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [\w./-]+:\d+\] .*)\n?",
+    re.MULTILINE,
+)
+
+
+def strip_library_noise(text: str) -> str:
+    """``text`` without TensorFlow's absl-formatted start-up log lines."""
+    return _LIBRARY_NOISE.sub("", text)
+
+
 def _utf8(text: str) -> bytes:
     # Lone surrogates (valid in JSON, not in UTF-8) become "?", so the notebook can be written.
     return text.encode("utf-8", "replace")
@@ -320,6 +335,10 @@ class SanitizeOutputs(NbGraderPreprocessor):
         dropped = dropped_bytes = 0
         for output in _merge_streams(outputs):
             kind = output.get("output_type")
+            if kind == "stream" and output.get("name") == "stderr":
+                output["text"] = strip_library_noise(_text(output.get("text", "")))
+                if not output["text"]:
+                    continue
             role = "stderr" if kind == "stream" and output.get("name") == "stderr" else kind
             essential = role in ("error", "stderr", "execute_result") and role not in seen
             allowance = min(MAX_TEXT_OUTPUT_BYTES, cell_left, self._left())

@@ -183,6 +183,7 @@ def _write_submissions(name: str, submissions) -> None:
     hog = "import numpy\n\nhog = numpy.ones(5 * 2**30 // 8)"  # 5 GiB at once
     write("hank", on(first_answer, append(hog)))
     write("ivan", on(wrong_cell, append(wrong.source)))  # a known wrong solution
+    write("ivan2", on(wrong_cell, append(wrong.source)))  # the same again: graded the same
 
 
 @pytest.mark.slow
@@ -196,7 +197,8 @@ def test_autograde_round_trip(tmp_path, grading_sandbox):
     limits = pipeline.Limits(timeout=400, memory_mb=2500, cell_timeout=60)
     rows = pipeline.autograde(submissions, tmp_path / "out", jobs=2, limits=limits, progress=False)
     row = {r.student_id: r for r in rows}
-    assert sorted(row) == ["alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "ivan"]
+    expected = ["alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "ivan", "ivan2"]
+    assert sorted(row) == expected
     full = row["alice"].max_score
     assert row["alice"].status == "graded" and row["alice"].score == full > 0
     assert row["bob"].status == "graded" and row["bob"].score == 0
@@ -228,6 +230,12 @@ def test_autograde_round_trip(tmp_path, grading_sandbox):
     )
     assert row["ivan"].status == "graded" and row["ivan"].score < full
     assert wrong.expect in ivan and "book:" in ivan
+    # Determinism: the same submission graded twice gets the same score and the same messages.
+    ivan2 = html.unescape(
+        (tmp_path / "out" / "feedback" / "ivan2" / name / f"{name}.html").read_text()
+    )
+    assert row["ivan2"].score == row["ivan"].score
+    assert ivan2.replace("ivan2", "ivan") == ivan
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)

@@ -690,3 +690,16 @@ def test_feedback_in_chromium_renders_math_and_runs_nothing(course_config, tmp_p
     assert dialogs == []
     assert all(url.startswith("http://127.0.0.1:") for url in requests), requests
     assert not [m for m in messages if "script-src" in m or m.startswith("page error")], messages
+
+
+def test_tensorflow_start_up_log_is_left_out_of_stderr_but_the_students_own_text_stays():
+    from gancourse.grading import strip_library_noise
+
+    startup = (
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "I0000 00:00:1796432416.969690       2 port.cc:153] oneDNN custom operations are on.\n"
+        "I0000 00:00:1796432437.397879       2 cudart_stub.cc:31] Could not find cuda drivers\n"
+    )
+    assert strip_library_noise(startup) == ""
+    own = "UserWarning: my own warning\nI think 00:00 is midnight] really\n"
+    assert strip_library_noise(startup + own) == own
