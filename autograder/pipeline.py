@@ -655,6 +655,16 @@ def _discover(submissions: Path) -> tuple[list[tuple[str, str, Path]], list[Grad
     return found, refused
 
 
+def _spreadsheet_safe(value):
+    """A grades.csv cell that a spreadsheet shows as text, never runs as a formula.
+
+    Valid ids cannot start with ``= + - @``, but a refused folder's name is shown as it is.
+    """
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _write_atomically(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(text)
@@ -686,12 +696,28 @@ def autograde(
             sandbox.check(jobs)
         except sandbox.SandboxError as err:
             raise PipelineError(f"cannot grade in the sandbox: {err}") from None
-    else:
-        print(
-            "WARNING: --no-sandbox: submissions run as you, with your files and network. "
-            "Use it only for notebooks you trust.",
-            file=sys.stderr,
-        )
+        try:
+            with sandbox.exclusive_run():
+                return _autograde(submissions, out, jobs, limits, progress, record, sandboxed)
+        except sandbox.SandboxError as err:
+            raise PipelineError(str(err)) from None
+    print(
+        "WARNING: --no-sandbox: submissions run as you, with your files and network. "
+        "Use it only for notebooks you trust.",
+        file=sys.stderr,
+    )
+    return _autograde(submissions, out, jobs, limits, progress, record, sandboxed)
+
+
+def _autograde(
+    submissions: Path,
+    out: Path,
+    jobs: int,
+    limits: Limits,
+    progress: bool,
+    record: bool,
+    sandboxed: bool,
+) -> list[GradeRow]:
     out_owner = _owner(out)
     out.mkdir(parents=True, exist_ok=True)
     template = out / ".gradebook"
@@ -813,7 +839,7 @@ def _publish(out: Path, incoming: Path, rows: list[GradeRow]) -> None:
     writer = csv.writer(table)
     writer.writerow(GRADES_COLUMNS)
     for row in rows:
-        writer.writerow([getattr(row, c) for c in GRADES_COLUMNS])
+        writer.writerow([_spreadsheet_safe(getattr(row, c)) for c in GRADES_COLUMNS])
     _write_atomically(out / "grades.csv", table.getvalue())
     _write_atomically(out / "grades.json", json.dumps([asdict(r) for r in rows], indent=1))
     digest = hashlib.sha256(table.getvalue().encode()).hexdigest()

@@ -34,6 +34,8 @@ rather than grade unsandboxed (``--no-sandbox`` exists for a trusted instructor'
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import pwd
@@ -64,6 +66,10 @@ PIDS_MAX = 1024
 #: Private /tmp and /dev/shm sizes; their pages also count against the memory limit.
 TMP_BYTES = 1 << 30
 SHM_BYTES = 256 << 20
+#: The jail's own folders (the scratch copy of the submission, the kernel's sockets) live on a
+#: tmpfs of this size mounted for the jail: what the kernel writes there is bounded, and counted
+#: against its memory cgroup, instead of filling the host's disk.
+JAIL_DISK_BYTES = 512 << 20
 #: The environment variable through which the worker learns its jail (a JSON file).
 JAIL_ENV = "GANCOURSE_SANDBOX_JAIL"
 ENTER = Path(__file__).with_name("sandbox_enter.py")
@@ -290,6 +296,8 @@ class Jail:
         name = f"{slot:02d}-{secrets.token_hex(8)}"
         root = STATE / "jails" / name
         root.mkdir(mode=0o711)
+        options = f"size={JAIL_DISK_BYTES},mode=0711,nosuid,nodev"
+        subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(root)], check=True)
         jail = cls(slot, memory_bytes, str(root), name, user.pw_uid, user.pw_gid)
         for folder in (jail.scratch, jail.runtime):
             folder.mkdir(mode=0o700)
@@ -365,6 +373,9 @@ class Jail:
         ]  # fmt: skip
         for source, destination in self.mounts:
             bwrap += ["--ro-bind", source, destination]
+        # bwrap made the mount points' parents in a root of its own: nothing else may be written
+        # there (its pages would be the only unbounded writable space).
+        bwrap += ["--remount-ro", "/"]
         for key, value in sorted(self.env.items()):
             bwrap += ["--setenv", key, value]
         enter = [sys.executable, "-I", "-S", str(ENTER)]
@@ -423,10 +434,57 @@ class Jail:
                 pass
             except OSError as err:
                 problems.append(f"cgroup {folder} not removed: {err}")
-        shutil.rmtree(self.root, ignore_errors=True)
-        if Path(self.root).exists():
-            problems.append(f"jail folder {self.root} not removed")
+        problems += _unmount_and_remove(Path(self.root))
         return problems
+
+    @staticmethod
+    def remove_stale() -> list[str]:
+        """Remove what jails of an interrupted run left (call only when no run is grading)."""
+        problems = []
+        for root in sorted((STATE / "jails").glob("*")):
+            name = root.name
+            for folder in _cgroup_dirs(name):
+                if folder.exists():
+                    for pid in (folder / "cgroup.procs").read_text().split():
+                        try:
+                            os.kill(int(pid), signal.SIGKILL)
+                        except ProcessLookupError:
+                            pass
+            problems += _unmount_and_remove(root)
+            for folder in _cgroup_dirs(name):
+                try:
+                    folder.rmdir()
+                except FileNotFoundError:
+                    pass
+                except OSError as err:
+                    problems.append(f"cgroup {folder} not removed: {err}")
+        return problems
+
+
+@contextlib.contextmanager
+def exclusive_run():
+    """Hold the machine's grading lock: one sandboxed run at a time (the slots' uids are shared).
+
+    Jails an interrupted earlier run left behind are removed once the lock is held.
+    """
+    with open(STATE / "grading.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SandboxError(
+                "another grading run holds the sandbox on this machine; wait for it to finish"
+            ) from None
+        for problem in Jail.remove_stale():
+            print(f"WARNING: {problem}", file=sys.stderr)
+        yield
+
+
+def _unmount_and_remove(root: Path) -> list[str]:
+    """Unmount a jail's tmpfs (lazily, if something still holds it) and remove its folder."""
+    if os.path.ismount(root):
+        subprocess.run(["umount", "--lazy", str(root)], check=False)
+    shutil.rmtree(root, ignore_errors=True)
+    return [f"jail folder {root} not removed"] if root.exists() else []
 
 
 @dataclass

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -42,7 +43,9 @@ def grade(assignment: str, student: str, cell_timeout: int) -> tuple[int, str]:
     if os.environ.get(JAIL_ENV):  # the kernel starts in the submission's sandbox
         config.Execute.kernel_manager_class = "autograder.sandbox.SandboxedKernelManager"
     api = NbGraderAPI(config=config)
+    start = time.perf_counter()
     result = api.autograde(assignment, student, force=True, create=True)
+    graded = time.perf_counter()
     log = [result.get("log", "")]
     if not result["success"]:
         log.append(result.get("error", "autograde failed"))
@@ -50,6 +53,8 @@ def grade(assignment: str, student: str, cell_timeout: int) -> tuple[int, str]:
     feedback = api.generate_feedback(assignment, student, force=True)
     if not feedback["success"]:
         log.append("FEEDBACK FAILED\n" + feedback.get("log", "") + feedback.get("error", ""))
+    done = time.perf_counter()
+    log.append(f"autograde {graded - start:.1f} s, feedback {done - graded:.1f} s")
     return 0, "\n".join(log)
 
 

@@ -43,20 +43,19 @@ def _jailed(code: str, tmp_path: Path, memory_bytes: int = 512 << 20, timeout: f
 def test_a_jailed_process_sees_nothing_of_the_machine(tmp_path, repository):
     secret = tmp_path / "secret.txt"
     secret.write_text("instructor only")
+    hidden = [
+        str(repository / "solutions"),
+        str(repository / "autograder"),
+        "/root",
+        str(secret),
+        "/etc/shadow",
+        str(sandbox.STATE / "runs"),
+    ]
     result, facts = _jailed(
         f"""
         import os, socket
         print("uid", os.getuid())
-        for path in {
-            [
-                str(repository / "solutions"),
-                str(repository / "autograder"),
-                "/root",
-                str(secret),
-                "/etc/shadow",
-                str(sandbox.STATE / "runs"),
-            ]!r
-        }:
+        for path in {hidden!r}:
             print("visible" if os.path.exists(path) else "hidden", path)
         # Only mount points lead here: the Python environment, its own jail.
         print("repository holds", sorted(os.listdir({str(repository)!r})))
