@@ -60,6 +60,7 @@ from gancourse.grading import (  # noqa: E402
     FEEDBACK_TEMPLATE,
     RENDER_FILTERS,
     HideHiddenTests,
+    OnlyThroughThePipeline,
     SanitizeOutputs,
     StderrIsNotFailure,
     nbgrader_template_dir,
@@ -69,6 +70,7 @@ from gancourse.grading import (  # noqa: E402
 # renders and feedback is made from, holds only capped, passive outputs; every later step
 # works on bounded text.
 c.Autograde.autograde_preprocessors = [
+    OnlyThroughThePipeline,  # nbgrader autograde by hand or from the formgrader: refused
     Execute,
     StderrIsNotFailure,
     SanitizeOutputs,

@@ -58,6 +58,7 @@ from autograder import record as course_record
 from autograder import sandbox
 from autograder.record import submission_timestamp
 from gancourse.data import data_dir
+from gancourse.grading import PIPELINE_ENV
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 CONFIG = REPOSITORY / "autograder" / "nbgrader_config.py"
@@ -116,6 +117,7 @@ def _nbgrader_env(work: Path | None) -> dict[str, str]:
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["NBGRADER_EXECUTION"] = "autograde"  # notebooks keep their own training short
+    env[PIPELINE_ENV] = "1"  # the course config refuses to autograde without it
     if work is not None:
         env["GANCOURSE_GRADING_DIR"] = str(work)
     return env

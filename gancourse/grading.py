@@ -34,6 +34,7 @@ import base64
 import functools
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -108,6 +109,29 @@ def short_error(output) -> list[str]:
     message = _ANSI.sub("", str(output.get("evalue", ""))).strip()
     name = output.get("ename", "Error")
     return [f"{name}: {message}" if message else name]
+
+
+#: Set by the course's grading pipeline (autograder/pipeline.py) for the nbgrader it runs.
+PIPELINE_ENV = "GANCOURSE_GRADING_PIPELINE"
+
+
+class OnlyThroughThePipeline(NbGraderPreprocessor):
+    """Refuse to autograde outside the course's pipeline.
+
+    ``nbgrader autograde`` typed by hand, or the formgrader's *Autograde* button, would run the
+    student's notebook as the instructor, with the instructor's files and network. The course's
+    config puts this first, so those paths stop with a message that says what to run instead;
+    the pipeline (which sandboxes each kernel) sets :data:`PIPELINE_ENV` for its own nbgrader.
+    """
+
+    def preprocess(self, nb, resources):
+        if os.environ.get(PIPELINE_ENV) != "1":
+            raise RuntimeError(
+                "this course autogrades only through its sandboxed pipeline: run "
+                "`sudo make autograde SUBMISSIONS=<folder> OUT=<folder>` (see README.md) "
+                "instead of nbgrader autograde or the formgrader's Autograde button"
+            )
+        return nb, resources
 
 
 class StderrIsNotFailure(NbGraderPreprocessor):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -204,3 +205,24 @@ def test_a_linked_notebook_in_a_submission_is_refused(tmp_path):
     (folder / "ps1.ipynb").symlink_to(pipeline.SOLUTIONS / "ps1-gan-foundations" / "x.ipynb")
     files, refused = pipeline._regular_files(folder)
     assert not files and refused == "ps1.ipynb is a link"
+
+
+def test_nbgrader_autograde_by_hand_is_refused_with_what_to_run_instead(tmp_path):
+    name = pipeline.assignment_names()[0]
+    work = tmp_path / "work"
+    pipeline.generate([name], work=work, release=tmp_path / "release")
+    submitted = work / "submitted" / "alice" / name
+    submitted.mkdir(parents=True)
+    release = tmp_path / "release" / name / f"{name}.ipynb"
+    (submitted / f"{name}.ipynb").write_bytes(release.read_bytes())
+    env = pipeline._nbgrader_env(work)
+    del env[pipeline.PIPELINE_ENV]  # as an instructor's shell, or the formgrader, would run it
+    command = [sys.executable, "-m", "nbgrader", "autograde", name, "--force"]
+    command.append(f"--NbGrader.config_file={pipeline.CONFIG}")
+    result = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "only through its sandboxed pipeline" in output and "make autograde" in output
+    assert not (work / "autograded" / "alice" / name / f"{name}.ipynb").exists()
