@@ -71,8 +71,8 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     symmetric square roots from ``eigh``. No complex arithmetic appears, and no square root is
     taken of a rounding error, so even for the rank-deficient covariances of small samples the
     result is accurate to a few ``d * eps`` relative to the traces, and swapping the two
-    Gaussians changes it only at that level. Taught in *Evaluating GANs*, section
-    "Frechet Inception Distance".
+    Gaussians changes it only at that level. Taught in the book (book: Evaluating GANs,
+    'The Frechet Inception Distance').
     """
     mu1, mu2 = _as_mean(mu1, "mu1"), _as_mean(mu2, "mu2")
     sigma1, sigma2 = _as_covariance(sigma1, "sigma1"), _as_covariance(sigma2, "sigma2")
@@ -113,8 +113,9 @@ def frechet_distance_from_features(a, b) -> float:
     Fits a Gaussian to each set (the sample mean and the unbiased sample covariance,
     ``ddof=1``) and returns :func:`frechet_distance` between the two. The value is biased
     upwards for finite samples (it is positive even for two samples of one distribution), so
-    compare only values computed with the same numbers of samples. Taught in *Evaluating GANs*,
-    sections "Frechet Inception Distance" and "Sample size".
+    compare only values computed with the same numbers of samples. Taught in the book (book:
+    Evaluating GANs, 'The Frechet Inception Distance'; Evaluating GANs, 'Sample size: FID is
+    biased').
     """
     a, b = _as_features(a, "a"), _as_features(b, "b")
     if a.shape[1] != b.shape[1]:
@@ -138,7 +139,7 @@ def inception_score(probabilities) -> float:
     generated sample ``x_i``; ``p(y)`` is the mean of the rows. The score lies between 1 (every
     row equal) and ``K`` (confident predictions spread evenly over the classes). This computes
     the score of the whole set at once; the original recipe averages it over 10 splits.
-    Taught in *Evaluating GANs*, section "The Inception Score".
+    Taught in the book (book: Evaluating GANs, 'The Inception Score').
     """
     p = np.asarray(probabilities, dtype=np.float64)
     if p.ndim != 2 or p.shape[0] < 1 or p.shape[1] < 1:
@@ -196,7 +197,7 @@ def precision_recall_knn(real_features, fake_features, k: int = 3) -> tuple[floa
     the fraction of real samples inside the union of the fakes' k-NN balls. Returns
     ``(precision, recall)``, two numbers in [0, 1]. A generator that drops modes has high
     precision and low recall; one that spreads its samples too widely has the opposite.
-    Taught in *Evaluating GANs*, section "Precision and recall".
+    Taught in the book (book: Evaluating GANs, 'Precision and recall').
     """
     real = _as_features(real_features, "real_features")
     fake = _as_features(fake_features, "fake_features")
