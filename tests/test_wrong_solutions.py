@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from autograder import pipeline
-from autograder.wrong_solutions import library
+from autograder.wrong_solutions import correct_variants, library
 
 ASSIGNMENTS = pipeline.assignment_names()
 CASES = [(a, w.name) for a in ASSIGNMENTS for w in library(a)]
@@ -82,3 +82,26 @@ def test_wrong_solution_loses_points_and_is_told_why(assignment, name):
     told = [m for m in messages if variant["expect"].lower() in m.lower()]
     assert told, f"no failure message mentions {variant['expect']!r}; messages: {messages}"
     assert any("book" in m for m in told), f"the message does not point to the book: {told}"
+
+
+CORRECT = [(a, c) for a in ASSIGNMENTS for c in correct_variants(a)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("assignment", "variant"),
+    [
+        pytest.param(
+            a,
+            c.name,
+            marks=[pytest.mark.xfail(strict=True, reason=c.known_gap)] if c.known_gap else [],
+        )
+        for a, c in CORRECT
+    ],
+)
+def test_correct_variant_keeps_every_point(assignment, variant):
+    result = results(assignment)["variants"][f"correct:{variant}"]
+    lost = {g: t["message"] for g, t in result["tests"].items() if not t["passed"]}
+    assert result["score"] == result["max_score"] and not result["errors"], (
+        f"{variant} ({result['origin']}) is correct but loses points: {lost or result['errors']}"
+    )

@@ -1,10 +1,13 @@
-"""A library of wrong solutions, and the runner that proves each one loses points.
+"""A library of wrong solutions and of correct variants, and the runner that proves each one
+loses points (wrong) or keeps every point (correct).
 
 Each assignment has a module here (``ps1_gan_foundations.py`` for ``ps1-gan-foundations``)
 defining ``WRONG_SOLUTIONS``: real bugs seen in public GAN code, each replacing one graded
-function. The runner executes the instructor's notebook cell by cell in a fresh namespace, as
+function; and, optionally, ``CORRECT_VARIANTS``: correct answers written the way public code
+writes them (other layers within the contract, other idioms), each of which must score full
+marks. The runner executes the instructor's notebook cell by cell in a fresh namespace, as
 the autograder would (hidden tests included), once with the reference solution, once blank
-(every solution cell as released to students) and once per wrong solution, and reports the
+(every solution cell as released to students) and once per variant, and reports the
 points of every test cell and the message of every failure.
 
     python -m autograder.wrong_solutions ps1-gan-foundations        # a table
@@ -40,16 +43,38 @@ class WrongSolution:
     origin: str = ""  # where the bug is seen, in a few words
 
 
-def library(assignment: str) -> list[WrongSolution]:
-    """The wrong solutions of ``assignment`` (empty when it has no module here)."""
+@dataclass(frozen=True)
+class CorrectVariant:
+    """A correct answer to one graded function, written another way than the reference."""
+
+    name: str  # short id, e.g. "upsampling-generator"
+    function: str  # the graded function it replaces
+    source: str  # the definition (a complete `def function(...)`)
+    origin: str = ""  # how public code writes it, in a few words
+    known_gap: str = ""  # why a hidden check still takes points from it (a defect to fix)
+
+
+def _module(assignment: str):
     module_name = f"{__name__}.{assignment.replace('-', '_')}"
     try:
-        module = importlib.import_module(module_name)
+        return importlib.import_module(module_name)
     except ModuleNotFoundError as err:
         if err.name == module_name:
-            return []
+            return None
         raise
-    return list(module.WRONG_SOLUTIONS)
+
+
+def library(assignment: str) -> list[WrongSolution]:
+    """The wrong solutions of ``assignment`` (empty when it has no module here)."""
+    module = _module(assignment)
+    return list(module.WRONG_SOLUTIONS) if module else []
+
+
+def correct_variants(assignment: str) -> list[CorrectVariant]:
+    """Correct answers of ``assignment`` written as public code writes them; each must score
+    full marks."""
+    module = _module(assignment)
+    return list(getattr(module, "CORRECT_VARIANTS", [])) if module else []
 
 
 def _notebook_cells(path: Path):
@@ -120,11 +145,12 @@ def run(assignment: str) -> dict:
             name
             for c in cells
             if _kind(c) == "solution"
-            for name in [w.function for w in wrong_solutions]
+            for name in [w.function for w in [*wrong_solutions, *correct_variants(assignment)]]
             if f"def {name}(" in c.source
         }
         variants = [("reference", {}, None), ("blank", blank, None)]
         variants += [(w.name, {}, w) for w in wrong_solutions]
+        variants += [(f"correct:{c.name}", {}, c) for c in correct_variants(assignment)]
         for name, replace, wrong in variants:
             if wrong is not None and wrong.function not in defined:
                 raise ValueError(f"{wrong.name}: no solution cell defines {wrong.function}()")
@@ -140,8 +166,10 @@ def run(assignment: str) -> dict:
                 }
             result["seconds"] = round(time.perf_counter() - start, 2)
             result["notebook"] = path.name
-            if wrong is not None:
+            if isinstance(wrong, WrongSolution):
                 result.update(function=wrong.function, expect=wrong.expect, origin=wrong.origin)
+            elif wrong is not None:
+                result.update(function=wrong.function, origin=wrong.origin)
             results["variants"][name] = result
     return results
 

@@ -6,7 +6,7 @@ labels drawn uniformly, independently of ``real_labels``; reusing ``real_labels`
 here as wrong (see the notebook's section 3 for why).
 """
 
-from autograder.wrong_solutions import WrongSolution
+from autograder.wrong_solutions import CorrectVariant, WrongSolution
 
 WRONG_SOLUTIONS = [
     WrongSolution(
@@ -372,5 +372,83 @@ def build_conditional_generator(latent_dim=100, num_classes=10):
 """,
         expect="reference solutions",
         origin="handing in the course package's own network instead of writing it",
+    ),
+]
+
+# Correct answers written other ways than the reference: each must keep every point.
+CORRECT_VARIANTS = [
+    CorrectVariant(
+        name="generator-upsampling-then-conv",
+        function="build_conditional_generator",
+        source="""
+def build_conditional_generator(latent_dim=100, num_classes=10):
+    noise = keras.Input(shape=(latent_dim,))
+    label = keras.Input(shape=(), dtype="int32")
+    embedded = keras.layers.Flatten()(keras.layers.Embedding(num_classes, 16)(label))
+    x = keras.layers.Concatenate()([noise, embedded])
+    x = keras.layers.Dense(7 * 7 * 128, activation="relu")(x)
+    x = keras.layers.Reshape((7, 7, 128))(x)
+    x = keras.layers.UpSampling2D()(x)
+    x = keras.layers.Conv2D(64, 3, padding="same", activation="relu")(x)
+    x = keras.layers.UpSampling2D()(x)
+    image = keras.layers.Conv2D(1, 3, padding="same", activation="tanh")(x)
+    return keras.Model([noise, label], image)
+""",
+        origin="resize-then-convolve upsampling (Odena et al., 2016, 'Deconvolution and "
+        "checkerboard artifacts'), as many Keras conditional GAN examples write it",
+    ),
+    CorrectVariant(
+        name="generator-one-hot-label",
+        function="build_conditional_generator",
+        source="""
+def build_conditional_generator(latent_dim=100, num_classes=10):
+    noise = keras.Input(shape=(latent_dim,))
+    label = keras.Input(shape=(), dtype="int32")
+    one_hot = keras.layers.Lambda(lambda y: keras.ops.one_hot(y, num_classes))(label)
+    x = keras.layers.Concatenate()([noise, one_hot])
+    x = keras.layers.Dense(7 * 7 * 128, use_bias=False)(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Reshape((7, 7, 128))(x)
+    x = keras.layers.Conv2DTranspose(128, 4, strides=2, padding="same")(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Conv2DTranspose(128, 4, strides=2, padding="same")(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    image = keras.layers.Conv2D(1, 7, padding="same", activation="tanh")(x)
+    return keras.Model([noise, label], image)
+""",
+        origin="one-hot labels concatenated with the noise (Mirza and Osindero, 2014), the "
+        "layout of keras.io's conditional GAN example",
+        known_gap="the short training run's p_real_minus_p_fake band (calibrated on the "
+        "reference and one other design) is too narrow for this design: it lands just above",
+    ),
+    CorrectVariant(
+        name="generator-subclassed-model",
+        function="build_conditional_generator",
+        source="""
+def build_conditional_generator(latent_dim=100, num_classes=10):
+    class ConditionalGenerator(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.embed = keras.layers.Embedding(num_classes, 32)
+            self.project = keras.layers.Dense(7 * 7 * 128)
+            self.norm = keras.layers.BatchNormalization()
+            self.up1 = keras.layers.Conv2DTranspose(64, 4, strides=2, padding="same")
+            self.up2 = keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same")
+
+        def call(self, inputs, training=False):
+            noise, label = inputs
+            x = keras.ops.concatenate([noise, self.embed(label)], axis=-1)
+            x = keras.ops.leaky_relu(self.norm(self.project(x), training=training), 0.2)
+            x = keras.ops.reshape(x, (-1, 7, 7, 128))
+            x = keras.ops.leaky_relu(self.up1(x), 0.2)
+            return keras.ops.tanh(self.up2(x))
+
+    return ConditionalGenerator()
+""",
+        origin="a subclassed keras.Model with call(), as TensorFlow's and keras.io's "
+        "guides write custom models",
+        known_gap="the short training run's p_real_minus_p_fake band (calibrated on the "
+        "reference and one other design) is too narrow for this design: it lands just above",
     ),
 ]
