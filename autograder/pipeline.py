@@ -993,13 +993,20 @@ def collect(assignment: str) -> int:
         print(format_report(report), file=sys.stderr if report.refused else sys.stdout)
         step = ["collect", assignment, "--update", f"--Exchange.root={staging}"]
         step.append("--ExchangeCollect.check_owner=False")  # checked strictly while staging
-        result = run_nbgrader(step)
-        print(result.stdout, end="")
-        if result.returncode != 0:
-            print(result.stderr[-4000:], file=sys.stderr)
-            print(f"error: nbgrader {' '.join(step)} failed", file=sys.stderr)
-            return result.returncode
+        failed = _run_step(step)
+        if failed:
+            return failed
     return 1 if report.refused else 0  # the others are collected; refusals need a look
+
+
+def _run_step(step: list[str]) -> int:
+    """Run one nbgrader command, show its output; return its exit status."""
+    result = run_nbgrader(step)
+    print(result.stdout, end="")
+    if result.returncode != 0:
+        print(result.stderr[-4000:], file=sys.stderr)
+        print(f"error: nbgrader {' '.join(step)} failed", file=sys.stderr)
+    return result.returncode
 
 
 def _exchange(command: str, assignment: str | None) -> int:
@@ -1016,12 +1023,9 @@ def _exchange(command: str, assignment: str | None) -> int:
         ],
     }[command]
     for step in steps:
-        result = run_nbgrader(step)
-        print(result.stdout, end="")
-        if result.returncode != 0:
-            print(result.stderr[-4000:], file=sys.stderr)
-            print(f"error: nbgrader {' '.join(step)} failed", file=sys.stderr)
-            return result.returncode
+        failed = _run_step(step)
+        if failed:
+            return failed
     return 0
 
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import pwd
@@ -155,6 +156,12 @@ def python_outside_home(target: Path) -> tuple[Path, Path]:
     return python, library
 
 
+def _python_copy() -> Path:
+    """Where this environment's copy lives: one per environment, so that two checkouts on one
+    machine (a maintainer's and a CI clone) can each grade."""
+    return STATE / "python" / hashlib.sha256(sys.prefix.encode()).hexdigest()[:12]
+
+
 @dataclass(frozen=True)
 class PythonEnvironment:
     """The interpreter a sandbox runs, and the folders it needs mounted read-only."""
@@ -176,7 +183,7 @@ def python_environment() -> PythonEnvironment:
                 f"{site} is not readable by other users: the sandboxed uids cannot import "
                 "its packages. Put the course's environment outside a private home."
             )
-    copy = STATE / "python"
+    copy = _python_copy()
     marker = copy / "mirrors"
     if not (marker.is_file() and marker.read_text() == sys.prefix):
         raise SandboxError(f"no copy of this Python in {copy}: run `sudo make sandbox`")
@@ -246,7 +253,7 @@ def setup(slots: int = SLOTS) -> None:
         (CGROUP_ROOT / controller / CGROUP_PARENT).mkdir(exist_ok=True)
     if not (_readable_by_others(Path(sys.base_prefix)) and _readable_by_others(Path(sys.prefix))):
         os.umask(0o022)  # the copy must be readable by the sandbox uids
-        python_outside_home(STATE / "python")
+        python_outside_home(_python_copy())
     check(slots)
     result = run_sandboxed([python_environment().python, "-c", "import os; print(os.getuid())"])
     print(f"sandbox ready: {slots} slots, state in {STATE}; a probe ran as uid {result.strip()}")
@@ -440,25 +447,8 @@ class Jail:
     @staticmethod
     def remove_stale() -> list[str]:
         """Remove what jails of an interrupted run left (call only when no run is grading)."""
-        problems = []
-        for root in sorted((STATE / "jails").glob("*")):
-            name = root.name
-            for folder in _cgroup_dirs(name):
-                if folder.exists():
-                    for pid in (folder / "cgroup.procs").read_text().split():
-                        try:
-                            os.kill(int(pid), signal.SIGKILL)
-                        except ProcessLookupError:
-                            pass
-            problems += _unmount_and_remove(root)
-            for folder in _cgroup_dirs(name):
-                try:
-                    folder.rmdir()
-                except FileNotFoundError:
-                    pass
-                except OSError as err:
-                    problems.append(f"cgroup {folder} not removed: {err}")
-        return problems
+        roots = sorted((STATE / "jails").glob("*"))
+        return [p for root in roots for p in Jail(0, 0, str(root), root.name).destroy(wait=2)]
 
 
 @contextlib.contextmanager
