@@ -966,7 +966,7 @@ def release_graded_feedback(assignment: str, graded: Path) -> int:
     return 0
 
 
-def collect(assignment: str) -> int:
+def collect(assignment: str, single_user: bool = False) -> int:
     """Stage the exchange's inbound folders of ``assignment`` safely, then nbgrader collects them.
 
     nbgrader's own collect runs as the instructor on folders students wrote: it follows links
@@ -974,6 +974,8 @@ def collect(assignment: str) -> int:
     named for another student. ``autograder/exchange.py`` copies each folder without following
     anything, checks that its owner is the student it names, and refuses the rest loudly; nbgrader
     then collects from that private copy. ngshare (no filesystem exchange) checks owners itself.
+    ``single_user`` is for a hub where every user is the instructor (``make hub`` without root):
+    every folder must then be the instructor's own.
     """
     from traitlets.config.loader import PyFileConfigLoader
 
@@ -985,7 +987,9 @@ def collect(assignment: str) -> int:
     exchange_root, course_id = Path(config.Exchange.root), config.CourseDirectory.course_id
     with tempfile.TemporaryDirectory(prefix="collect-") as staging:  # 0700, the instructor's
         try:
-            report = stage_inbound(exchange_root, course_id, assignment, Path(staging))
+            report = stage_inbound(
+                exchange_root, course_id, assignment, Path(staging), trust_owner=single_user
+            )
         except (OSError, ValueError) as err:
             inbound = exchange_root / course_id / "inbound"
             print(f"error: cannot stage {inbound}: {err}", file=sys.stderr)
@@ -1060,6 +1064,12 @@ def main(argv=None) -> int:
     for command, text in _EXCHANGE_COMMANDS.items():
         exchange = sub.add_parser(command, help=text)
         exchange.add_argument("assignment", nargs="?" if command == "export" else None)
+        if command == "collect":
+            exchange.add_argument(
+                "--single-user",
+                action="store_true",
+                help="every hub user is you (a local hub without root): accept folders you own",
+            )
         if command == "feedback":
             exchange.add_argument(
                 "--graded",
@@ -1074,7 +1084,7 @@ def main(argv=None) -> int:
         if args.command == "feedback" and args.graded is not None:
             return release_graded_feedback(args.assignment, args.graded)
         if args.command == "collect":
-            return collect(args.assignment)
+            return collect(args.assignment, args.single_user)
         if args.command in _EXCHANGE_COMMANDS:
             return _exchange(args.command, args.assignment)
         if args.command == "generate":

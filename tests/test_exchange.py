@@ -269,3 +269,24 @@ def test_nbgrader_collects_the_staged_exchange(exchange, tmp_path, monkeypatch):
     assert (submitted / "grace" / ASSIGNMENT / "timestamp.txt").read_text() == EARLY
     assert (collected_before / f"{ASSIGNMENT}.ipynb").read_bytes() == b"alice's own work"
     assert all(SECRET not in (content or b"") for content in tree(submitted).values())
+
+
+@pytest.mark.skipif(ME != 0, reason="needs root to give folders to real users")
+def test_the_pipelines_collect_stages_then_collects(exchange, tmp_path, monkeypatch):
+    """`python -m autograder.pipeline collect`: the real user's folder lands, a spoof does not."""
+    import pwd
+
+    monkeypatch.setenv("NBGRADER_EXCHANGE", str(exchange))
+    monkeypatch.setenv("GANCOURSE_GRADING_DIR", str(tmp_path / "work"))
+    inbound = exchange / COURSE / "inbound"
+    nobody = pwd.getpwnam("nobody")
+    honest = submit(inbound, "nobody")
+    for path in [honest, *honest.rglob("*")]:
+        os.chown(path, nobody.pw_uid, nobody.pw_gid)
+    submit(inbound, "daemon")  # owned by root, named for daemon: a spoof
+    assert pipeline.main(["collect", ASSIGNMENT]) == 1  # collected, with a refusal to look at
+    submitted = tmp_path / "work" / "submitted"
+    assert sorted(os.listdir(submitted)) == ["nobody"]
+    assert (submitted / "nobody" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes() == NOTEBOOK
+    # Every folder must be yours with --single-user, which root may not use.
+    assert pipeline.main(["collect", ASSIGNMENT, "--single-user"]) == 1
