@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -171,6 +172,7 @@ class PythonEnvironment:
     library_path: str = ""
 
 
+@functools.cache  # what it reads changes only with `make sandbox`; a jail per submission asks
 def python_environment() -> PythonEnvironment:
     """This environment, as a sandboxed uid can run it (see :func:`python_outside_home`)."""
     sites = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
@@ -215,6 +217,8 @@ def check(slots: int = 1) -> PythonEnvironment:
         raise SandboxError(f"at most {SLOTS} submissions can be graded at once (--jobs)")
     for slot in range(slots):
         slot_user(slot)
+    if not (STATE / "etc" / "passwd").is_file():
+        raise SandboxError(f"no {STATE / 'etc' / 'passwd'} for the jails: run `sudo make sandbox`")
     for controller in CONTROLLERS:
         if not (CGROUP_ROOT / controller / "cgroup.procs").is_file():
             raise SandboxError(
@@ -251,6 +255,7 @@ def setup(slots: int = SLOTS) -> None:
         (STATE / folder).chmod(mode)
     for controller in CONTROLLERS:
         (CGROUP_ROOT / controller / CGROUP_PARENT).mkdir(exist_ok=True)
+    _write_identity_files()  # the users exist now; they change only here
     if not (_readable_by_others(Path(sys.base_prefix)) and _readable_by_others(Path(sys.prefix))):
         os.umask(0o022)  # the copy must be readable by the sandbox uids
         python_outside_home(_python_copy())
@@ -516,7 +521,6 @@ class RunFiles:
             path.chmod(0o755 if path.is_dir() else 0o644)
         mounts = [(str(library), str(library)), (str(cache), str(cache)), (str(data), str(data))]
         env = {"GANCOURSE_DATA_DIR": str(data), "GANCOURSE_CACHE_DIR": str(cache)}
-        _write_identity_files()
         return cls(str(root), str(library), mounts, env)
 
     def remove(self) -> None:
@@ -537,7 +541,6 @@ def _write_identity_files() -> None:
 
 def run_sandboxed(argv: list[str], timeout: float = 120, memory_bytes: int = 1 << 30) -> str:
     """Run ``argv`` in a fresh jail with nothing of a submission; return its stdout."""
-    _write_identity_files()
     jail = Jail.create(0, memory_bytes, RunFiles("", "", [], {}))
     try:
         result = subprocess.run(jail.command(argv), capture_output=True, text=True, timeout=timeout)

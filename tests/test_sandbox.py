@@ -24,7 +24,6 @@ needs_root = pytest.mark.skipif(
 
 def _jailed(code: str, tmp_path: Path, memory_bytes: int = 512 << 20, timeout: float = 60):
     """Run ``code`` in a fresh jail that shares nothing of a run; return (result, jail facts)."""
-    sandbox._write_identity_files()
     jail = sandbox.Jail.create(3, memory_bytes, sandbox.RunFiles("", "", [], {}))
     try:
         result = subprocess.run(
