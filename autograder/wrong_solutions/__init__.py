@@ -5,16 +5,15 @@ Each assignment has a module here (``ps1_gan_foundations.py`` for ``ps1-gan-foun
 defining ``WRONG_SOLUTIONS``: real bugs seen in public GAN code, each replacing one graded
 function; and, optionally, ``CORRECT_VARIANTS``: correct answers written the way public code
 writes them (other layers within the contract, other idioms), each of which must score full
-marks. The runner executes the instructor's notebook cell by cell in a fresh namespace, as
-the autograder would (hidden tests included), once with the reference solution, once blank
-(every solution cell as released to students) and once per variant, and reports the
-points of every test cell and the message of every failure.
+marks. The runner judges the instructor's notebook with the grader's own checks
+(``autograder/checks/``), once with the reference solution, once blank (every solution cell
+as released to students) and once per variant, and reports the points of every test cell
+and the message of every failure.
 
     python -m autograder.wrong_solutions ps1-gan-foundations        # a table
     python -m autograder.wrong_solutions ps1-gan-foundations --json # what the tests read
 
-It runs all variants of one assignment in one process, so TensorFlow is imported once; the
-test suite starts one such process per assignment.
+All variants of one assignment run in one probe process, so TensorFlow is imported once.
 """
 
 from __future__ import annotations
@@ -77,99 +76,76 @@ def correct_variants(assignment: str) -> list[CorrectVariant]:
     return list(getattr(module, "CORRECT_VARIANTS", [])) if module else []
 
 
-def _notebook_cells(path: Path):
-    import nbformat
+def _with_sources(notebook, replace: dict[str, str], variant) -> object:
+    """A copy of ``notebook`` whose answer cells hold ``replace``'s sources, or the variant's
+    definition after the cell's own (the later definition wins, as in a notebook)."""
+    import copy
 
-    return nbformat.read(path, as_version=4).cells
-
-
-def _kind(cell) -> str:
-    meta = cell.metadata.get("nbgrader", {})
-    if cell.cell_type != "code":
-        return "markdown"
-    if meta.get("solution"):
-        return "solution"
-    if meta.get("grade"):
-        return "test"
-    return "code"
-
-
-def _run_variant(cells, replace: dict[str, str], wrong: WrongSolution | None) -> dict:
-    """Execute the notebook's code cells in order; score every test cell."""
-    namespace: dict = {"__name__": "__main__"}
-    tests, errors = {}, []
-    score = max_score = 0.0
-    for index, cell in enumerate(cells):
-        kind = _kind(cell)
-        if kind == "markdown":
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("solution"):
             continue
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", f"cell-{index}")
-        source = replace.get(grade_id, cell.source) if kind == "solution" else cell.source
-        if wrong is not None and kind == "solution" and f"def {wrong.function}(" in source:
-            source = source + "\n\n" + wrong.source
-        try:
-            exec(compile(source, f"<{grade_id}>", "exec"), namespace)
-            failure = None
-        except BaseException as err:  # a test's failure, or a wrong answer's crash
-            if isinstance(err, KeyboardInterrupt):
-                raise
-            failure = f"{type(err).__name__}: {err}"
-            if kind != "test":
-                errors.append(f"{grade_id}: {failure}")
-        if kind == "test":
-            points = float(cell.metadata["nbgrader"]["points"])
-            max_score += points
-            score += 0.0 if failure else points
-            tests[grade_id] = {"points": points, "passed": failure is None, "message": failure}
-    return {"score": score, "max_score": max_score, "tests": tests, "errors": errors}
+        source = replace.get(meta["grade_id"], cell.source)
+        if variant is not None and f"def {variant.function}(" in source:
+            source = source + "\n\n" + variant.source
+        cell.source = source
+    return notebook
 
 
 def run(assignment: str) -> dict:
-    """Run the reference, the blank release and every wrong solution of ``assignment``."""
-    os.environ.setdefault("NBGRADER_EXECUTION", "autograde")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    """Judge the reference, the blank release and every variant of ``assignment``.
+
+    They go through the grader's own judge (``autograder.checks``), one probe process for all.
+    """
+    import nbformat
+
+    from autograder.checks import judge_notebooks
+
     notebooks = sorted((REPOSITORY / "solutions" / assignment).glob("*.ipynb"))
     if not notebooks:
         raise ValueError(f"no notebook in solutions/{assignment}")
     results: dict = {"assignment": assignment, "variants": {}}
     wrong_solutions = library(assignment)
     for path in notebooks:
-        cells = _notebook_cells(path)
-        release = _notebook_cells(REPOSITORY / "assignments" / assignment / path.name)
+        instructor = nbformat.read(path, as_version=4)
+        release = nbformat.read(REPOSITORY / "assignments" / assignment / path.name, as_version=4)
         blank = {
             c.metadata["nbgrader"]["grade_id"]: c.source
-            for c in release
+            for c in release.cells
             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
         }
-        defined = {
-            name
-            for c in cells
-            if _kind(c) == "solution"
-            for name in [w.function for w in [*wrong_solutions, *correct_variants(assignment)]]
-            if f"def {name}(" in c.source
-        }
+        answers = "\n".join(
+            c.source for c in instructor.cells if c.metadata.get("nbgrader", {}).get("solution")
+        )
         variants = [("reference", {}, None), ("blank", blank, None)]
         variants += [(w.name, {}, w) for w in wrong_solutions]
         variants += [(f"correct:{c.name}", {}, c) for c in correct_variants(assignment)]
-        for name, replace, wrong in variants:
-            if wrong is not None and wrong.function not in defined:
-                raise ValueError(f"{wrong.name}: no solution cell defines {wrong.function}()")
-            start = time.perf_counter()
-            try:
-                result = _run_variant(cells, replace, wrong)
-            except Exception:
-                result = {
-                    "score": 0.0,
-                    "max_score": 0.0,
-                    "tests": {},
-                    "errors": [traceback.format_exc(limit=3)],
-                }
-            result["seconds"] = round(time.perf_counter() - start, 2)
-            result["notebook"] = path.name
-            if isinstance(wrong, WrongSolution):
-                result.update(function=wrong.function, expect=wrong.expect, origin=wrong.origin)
-            elif wrong is not None:
-                result.update(function=wrong.function, origin=wrong.origin)
+        for name, _, variant in variants:
+            if variant is not None and f"def {variant.function}(" not in answers:
+                raise ValueError(f"{name}: no solution cell defines {variant.function}()")
+        start = time.perf_counter()
+        judged = judge_notebooks(
+            assignment, path, [_with_sources(instructor, r, v) for _, r, v in variants]
+        )
+        seconds = round((time.perf_counter() - start) / len(variants), 2)
+        for (name, _, variant), judgement in zip(variants, judged, strict=True):
+            result = {
+                "score": judgement.score,
+                "max_score": sum(v.max_points for v in judgement.verdicts),
+                "tests": {
+                    v.grade_id: {"points": v.max_points, "passed": v.passed, "message": v.message}
+                    for v in judgement.verdicts
+                },
+                "errors": [judgement.problem] if judgement.problem else [],
+                "dropped": judgement.dropped,
+                "seconds": seconds,
+                "notebook": path.name,
+            }
+            if isinstance(variant, WrongSolution):
+                result.update(function=variant.function, expect=variant.expect, origin=variant.origin)
+            elif variant is not None:
+                result.update(function=variant.function, origin=variant.origin)
             results["variants"][name] = result
     return results
 

@@ -1,0 +1,5 @@
+import sys
+
+from autograder.checks import main
+
+sys.exit(main())
