@@ -194,7 +194,10 @@ _SECRET_BLOCK = re.compile(
 
 
 def secret_snippets(assignment: str, hidden_tests_only: bool = False) -> set[tuple[str, str]]:
-    """Pairs of consecutive lines of solutions and hidden tests, for leak checks.
+    """Pairs of consecutive lines of solutions and hidden checks, for leak checks.
+
+    The hidden checks are the judge's module (``autograder/checks/<assignment>.py``) and any
+    hidden-test block left in the instructor's notebook.
 
     A page leaks a secret when it holds both lines of a pair: one shared line alone is
     usually an idiom (`rng = np.random.default_rng(3)`), two in a row are code. Lines are
@@ -206,7 +209,10 @@ def secret_snippets(assignment: str, hidden_tests_only: bool = False) -> set[tup
     def lines(text):
         return [line.strip() for line in text.splitlines() if len(line.strip()) > 12]
 
-    blocks, public = [], set()
+    checks = REPOSITORY / "autograder" / "checks" / f"{assignment.replace('-', '_')}.py"
+    # The hidden checks; their short lines are idioms (`return float(`), not code worth hiding.
+    blocks = [[x for x in lines(checks.read_text()) if len(x) > 24]] if checks.is_file() else []
+    public: set[str] = set()
     for source in (SOLUTIONS / assignment).glob("*.ipynb"):
         for cell in nbformat.read(source, as_version=4).cells:
             for match in _SECRET_BLOCK.finditer(cell.source):
@@ -235,6 +241,7 @@ class Limits:
     timeout: float = 300.0  # seconds for the whole notebook, kernel start included
     memory_mb: int = 4096  # memory of the submission's sandbox: its processes and its tmpfs
     cell_timeout: int = 120  # seconds for one cell; the cell is interrupted, grading goes on
+    checks_timeout: float = 300.0  # seconds for the checks of one notebook (phase 2)
 
 
 # What a submission folder may hold; anything past these is refused before it is read.
@@ -382,7 +389,7 @@ def grade_one(
             deleted, edited = _test_cell_changes(nbformat.read(released, as_version=4), submitted)
             if deleted:
                 flags.append("test-cells-deleted")
-                details.append(f"{name}: deleted test cells {deleted} score 0")
+                details.append(f"{name}: deleted test cells {deleted} (judged all the same)")
             if edited:
                 flags.append("test-cells-restored")
                 details.append(f"{name}: edited test cells {edited} were graded as released")
@@ -401,7 +408,8 @@ def grade_one(
         incoming.mkdir(parents=True, exist_ok=True)
         (incoming / "log.txt").write_text(log_text)
         if outcome.limit == "timeout":
-            return rows("timeout", f"grading took longer than {run.limits.timeout:.0f} s")
+            limit = run.limits.timeout + run.limits.checks_timeout
+            return rows("timeout", f"grading took longer than {limit:.0f} s")
         if outcome.limit == "memory":
             return rows("memory-limit", f"the notebook used more than {run.limits.memory_mb} MB")
         if outcome.limit == "killed":
@@ -539,17 +547,19 @@ def _run_worker(
         jail = sandbox.Jail.create(slot, run.limits.memory_mb << 20, run.shared, files)
         env[sandbox.JAIL_ENV] = str(jail.save())
         env["JUPYTER_RUNTIME_DIR"] = str(jail.runtime)  # the connection file and sockets
+        env["GANCOURSE_SANDBOX_LIBRARY"] = run.shared.library  # the probe's packages
     job = {
         "work": str(work),
         "assignment": assignment,
         "student": student,
         "cell_timeout": run.limits.cell_timeout,
+        "checks_timeout": run.limits.checks_timeout,
         "sandboxed": jail is not None,
         "env": env,
     }
     oom, problems = False, []
     try:
-        returncode, limit = worker.run(job, run.limits.timeout)
+        returncode, limit = worker.run(job, run.limits.timeout + run.limits.checks_timeout)
     finally:
         if jail is not None:
             oom = jail.oom_killed()
@@ -733,7 +743,7 @@ def _autograde(
     generate(graded_assignments, work=template, release=template / "release")
     recorder = _Recorder(template, out, graded_assignments) if record else None
     extensions = recorder.extensions if recorder else {}
-    shared = sandbox.RunFiles.create(REPOSITORY / "gancourse", data_dir()) if sandboxed else None
+    shared = sandbox.RunFiles.create(REPOSITORY, data_dir()) if sandboxed else None
     if shared is not None:
         shared.env.update(TF_CPP_MIN_LOG_LEVEL="3", NBGRADER_EXECUTION="autograde")
     run = _Run(template, incoming, limits, shared, record)

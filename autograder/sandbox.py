@@ -78,6 +78,8 @@ ENTER = Path(__file__).with_name("sandbox_enter.py")
 BWRAP = "/usr/bin/bwrap"
 #: Where the sandboxed process sees its working folder.
 SCRATCH_INSIDE = "/home/student"
+#: The course package's answers to the problem sets: not copied into any jail.
+REFERENCE_ANSWERS = ("train.py", "models.py", "evaluate.py")
 
 
 class SandboxError(RuntimeError):
@@ -326,6 +328,12 @@ class Jail:
         (cpu / "cpu.shares").write_text("1024")
         jail.python = environment.python
         jail.mounts = [(m, m) for m in environment.mounts] + shared.mounts
+        if shared.library:
+            # An environment with the course package installed (not editable) would hold the
+            # reference answers: the run's copy, which does not, is mounted over it.
+            for site in {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}:
+                if (Path(site) / "gancourse" / "__init__.py").is_file():
+                    jail.mounts.append((f"{shared.library}/gancourse", f"{site}/gancourse"))
         jail.env = {
             "PATH": f"{Path(environment.python).parent}:/usr/bin:/bin",
             "HOME": "/tmp/home",
@@ -406,9 +414,12 @@ class Jail:
 
     def oom_killed(self) -> bool:
         """Whether the kernel's OOM killer acted in this jail (its memory limit was reached)."""
+        return self._oom_kills() > 0
+
+    def _oom_kills(self) -> int:
         text = (self.cgroups[0] / "memory.oom_control").read_text()
         counts = dict(line.split() for line in text.splitlines())
-        return int(counts.get("oom_kill", 0)) > 0
+        return int(counts.get("oom_kill", 0))
 
     def processes(self) -> list[int]:
         pids = set()
@@ -417,8 +428,36 @@ class Jail:
                 pids.update(int(p) for p in (folder / "cgroup.procs").read_text().split())
         return sorted(pids)
 
-    def destroy(self, wait: float = 10.0) -> list[str]:
-        """Kill everything in the jail, remove its cgroups and folders; return any problem."""
+    def run(self, argv: list[str], timeout: float, files: Path | None = None) -> tuple[str, str]:
+        """Run ``argv`` in this jail after killing whatever an earlier process left in it.
+
+        ``files`` (a folder the caller made) is mounted read-only at the same path. Returns the
+        standard output and a problem ("" when none); never raises for what ``argv`` does.
+        """
+        left = self.kill_all()
+        if left:
+            return "", left[0]
+        mounts = [*self.mounts, *([(str(files), str(files))] if files else [])]
+        jail, kills = Jail(**{**asdict(self), "mounts": mounts}), self._oom_kills()
+        try:
+            result = subprocess.run(jail.command(argv), capture_output=True, timeout=timeout)
+        except subprocess.TimeoutExpired as err:
+            self.kill_all()
+            return (err.stdout or b"").decode(
+                "utf-8", "replace"
+            ), f"took longer than {timeout:.0f} s"
+        finally:
+            self.kill_all()
+        problem = ""
+        if self._oom_kills() > kills:
+            problem = "used more memory than the sandbox allows"
+        elif result.returncode != 0:
+            tail = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+            problem = f"ended with code {result.returncode}: {tail[0][:300]}"
+        return result.stdout.decode("utf-8", "replace"), problem
+
+    def kill_all(self, wait: float = 10.0) -> list[str]:
+        """Kill every process in the jail (frozen first, so nothing forks meanwhile)."""
         problems = []
         freezer = self.cgroups[3]
         deadline = time.monotonic() + wait
@@ -439,6 +478,11 @@ class Jail:
                 problems.append(f"processes left in jail {self.name}: {self.processes()}")
                 break
             time.sleep(0.05)
+        return problems
+
+    def destroy(self, wait: float = 10.0) -> list[str]:
+        """Kill everything in the jail, remove its cgroups and folders; return any problem."""
+        problems = self.kill_all(wait)
         for folder in self.cgroups:
             try:
                 folder.rmdir()
@@ -492,13 +536,26 @@ class RunFiles:
     env: dict[str, str]
 
     @classmethod
-    def create(cls, package: Path, data: Path) -> RunFiles:
-        """Copy ``package`` and decode the datasets into a fresh cache, both read-only later."""
+    def create(cls, repository: Path, data: Path) -> RunFiles:
+        """Copy what a submission may import and decode the datasets into a fresh cache.
+
+        The copy holds the course package without its reference answers (``REFERENCE_ANSWERS``
+        are not there at all, rather than hidden) and the probe (``autograder/probes``), which
+        holds no check.
+        """
         root = STATE / "runs" / secrets.token_hex(8)
         root.mkdir(mode=0o755)
         library = root / "lib"
+        caches = shutil.ignore_patterns("__pycache__")
         shutil.copytree(
-            package, library / package.name, ignore=shutil.ignore_patterns("__pycache__")
+            repository / "gancourse",
+            library / "gancourse",
+            ignore=shutil.ignore_patterns("__pycache__", *REFERENCE_ANSWERS),
+        )
+        (library / "autograder").mkdir()
+        shutil.copy2(repository / "autograder" / "__init__.py", library / "autograder")
+        shutil.copytree(
+            repository / "autograder" / "probes", library / "autograder" / "probes", ignore=caches
         )
         cache = root / "cache"
         data = Path(data).resolve()

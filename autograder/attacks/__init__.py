@@ -24,7 +24,11 @@ The classes (``core.CLASSES``), one module each:
    20 MB Markdown cell;
 5. ``folders``: links to the solution or another student, non-UTF-8, odd and formula-like
    folder names, a FIFO for a notebook, and script in outputs and Markdown for the feedback
-   page.
+   page;
+6. ``judging``: cheating the checks from the kernel (hooks that fake or hide a test's result,
+   patched comparisons, a score written into a gradebook, the history printed, the setup cell
+   deleted) and from the graded functions the probe calls (callers' frames read, the report
+   forged, the probe patched, the reference answers sought, the probe killed).
 
 An attack known to get through for now says so in ``known_gap`` (the test marks it xfail).
 
@@ -34,7 +38,7 @@ with inert payloads, but harm).
     from autograder.attacks import ATTACKS, Targets, write_class
 """
 
-from autograder.attacks import denial, folders, limits, persistence, reading  # noqa: F401
+from autograder.attacks import denial, folders, judging, limits, persistence, reading  # noqa: F401
 from autograder.attacks.build import (
     HONEST_BLANK,
     HONEST_CORRECT,

@@ -56,6 +56,22 @@ SUBMISSIONS = (
     Submission("shouter", ("huge_output_line",)),
     Submission("novelist", ("huge_markdown_cell",)),
     Submission("scripter", ("script_outputs", "script_markdown_cell")),
+    Submission(
+        "cheater",
+        (
+            "fake_execute_results",
+            "silence_errors",
+            "swallow_assertions",
+            "write_manual_score",
+            "patch_comparisons",
+            "print_history",
+            "unhide_reference",
+        ),
+    ),
+    Submission("remover", ("delete_setup_cell",)),
+    Submission("caller-reader", ("read_callers", "reference_in_probe", "computed_defaults")),
+    Submission("forger", ("forge_report", "end_probe")),
+    Submission("patcher", ("patch_probe",)),
     # The second variant: the same attacks in a fully answered notebook deserve full marks,
     # no more (and must not cost the student the marks their answers earn).
     Submission(
@@ -68,6 +84,8 @@ SUBMISSIONS = (
             "config_files",
             "course_package",
             "grade_files",
+            "delete_setup_cell",
+            "print_history",
         ),
         answered=True,
     ),
@@ -110,6 +128,11 @@ def attacked_notebook(targets: Targets, submission: Submission):
         for attack in code:
             source += wrap(attack.name, attack.build(targets))
         first_answer_cell(notebook).source += "\n\n" + source
+    for name in submission.attacks:
+        if ATTACKS[name].kind == "definitions":
+            for function, source in ATTACKS[name].build(targets).items():
+                cell = next(c for c in notebook.cells if f"def {function}(" in c.source)
+                cell.source += "\n\n" + targets.fill(source)
     for name in submission.attacks:
         if ATTACKS[name].kind == "notebook":
             ATTACKS[name].build(targets, notebook)

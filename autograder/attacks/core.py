@@ -10,6 +10,8 @@ what "contained" means; it returns, depending on its ``kind``:
 - ``"notebook"``: a function that edits the notebook itself (a cell no kernel runs).
 - ``"folder"``: a function that lays out submission folders itself (links, odd names) and
   returns the student ids the pipeline will report for them.
+- ``"definitions"``: ``{function: source}``, definitions of graded functions appended to the
+  answer cell that defines each (they run when the checks' probe calls them, in phase 2).
 
 Attacks print what they reach with markers that no attack's source contains literally (the
 source is shown in the feedback too): ``LEAK_MARKER [attack] what`` before anything read or
@@ -52,6 +54,7 @@ CLASSES = {
     3: "denial",
     4: "limits",
     5: "folders and outputs",
+    6: "judging",
 }
 
 

@@ -31,6 +31,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,11 +140,22 @@ def solution_ids(instructor) -> list[str]:
 
 #: What a default value, a base class or a decorator argument may be: no call, no lookup
 #: that could run code (attribute chains of imported names are looked up, not called).
-_INERT = (ast.Constant, ast.Name, ast.Attribute, ast.Tuple, ast.List, ast.UnaryOp, ast.USub, ast.Load)
+_INERT = (
+    ast.Constant,
+    ast.Name,
+    ast.Attribute,
+    ast.Tuple,
+    ast.List,
+    ast.UnaryOp,
+    ast.USub,
+    ast.Load,
+)
 
 
 def _inert(node) -> bool:
-    return node is None or all(isinstance(n, (*_INERT, ast.unaryop, ast.expr_context)) for n in ast.walk(node))
+    return node is None or all(
+        isinstance(n, (*_INERT, ast.unaryop, ast.expr_context)) for n in ast.walk(node)
+    )
 
 
 def _is_tf_function(node) -> bool:
@@ -236,7 +248,9 @@ def student_definitions(source: str, cell: str) -> tuple[str, list[str]]:
             kept.append(node)
         else:
             first = ast.get_source_segment("\n".join(lines), node) or ""
-            dropped.append(f"{cell}, line {node.lineno}: {why}, not run: {first.splitlines()[0][:80]}")
+            dropped.append(
+                f"{cell}, line {node.lineno}: {why}, not run: {first.splitlines()[0][:80]}"
+            )
     return ast.unparse(ast.Module(body=kept, type_ignores=[])), dropped
 
 
@@ -271,8 +285,8 @@ def make_inputs(assignment: str) -> tuple[dict, dict]:
     return started, inputs
 
 
-def write_job(path: Path, assignment: str, programs: list[str], inputs: dict) -> None:
-    job = {"assignment": assignment, "programs": programs, "inputs": encode(inputs)}
+def write_job(path: Path, assignment: str, programs: list[str], plan: list, inputs: dict) -> None:
+    job = {"assignment": assignment, "programs": programs, "plan": plan, "inputs": encode(inputs)}
     path.write_text(json.dumps(job))
 
 
@@ -295,7 +309,7 @@ def read_observations(text: str, programs: int) -> list[dict]:
         found[index][name] = observation
     for index, names in enumerate(twice):
         for name in names:
-            found[index][name] = {"error": "the results of this check were written twice"}
+            found[index][name] = {"stopped": "the results of this check were written twice"}
     return found
 
 
@@ -321,13 +335,18 @@ def _text(data) -> str:
     return data.decode("utf-8", "replace") if isinstance(data, bytes) else (data or "")
 
 
-def judge(assignment: str, started: dict, observations: dict, points: dict[str, float]) -> list[Verdict]:
+def judge(
+    assignment: str, started: dict, observations: dict, points: dict[str, float], problem: str = ""
+) -> list[Verdict]:  # noqa: D417
     """Resume every check with what its probe observed; each decides its test cell's points."""
     verdicts = []
     for item in checks(assignment):
         generator = started[item.grade_id]
-        seen = observations.get(item.probe, {"error": "the check did not finish"})
         full = float(points[item.grade_id])
+        seen = observations.get(item.probe, {"stopped": f"this check did not run {problem}"})
+        if isinstance(seen, dict) and "stopped" in seen:
+            verdicts.append(Verdict(item.grade_id, 0.0, full, str(seen["stopped"])))
+            continue
         try:
             generator.send(seen)
         except StopIteration:
@@ -338,7 +357,10 @@ def judge(assignment: str, started: dict, observations: dict, points: dict[str, 
             continue
         except Exception as err:  # noqa: BLE001 - a check that could not read the observation
             error = seen.get("error") if isinstance(seen, dict) else None
-            message = error or f"the grader could not judge this answer ({type(err).__name__}: {err})"
+            if error:
+                message = f"your code raised {error}"
+            else:
+                message = f"the grader could not judge this answer ({type(err).__name__}: {err})"
             verdicts.append(Verdict(item.grade_id, 0.0, full, str(message)))
             continue
         verdicts.append(Verdict(item.grade_id, 0.0, full, "the check yielded twice (a grader bug)"))
@@ -371,19 +393,63 @@ def judge_notebooks(
     programs, dropped = zip(*(program(instructor, nb) for nb in submitted), strict=True)
     # One set of paused checks per notebook: a check's generator runs once.
     runs = [make_inputs(assignment) for _ in submitted]
-    with tempfile.TemporaryDirectory(prefix="judge-") as tmp:
-        job = Path(tmp) / "job.json"
-        write_job(job, assignment, list(programs), runs[0][1])
-        job.chmod(0o644)
-        Path(tmp).chmod(0o755)
-        text, problem = run_probe(job, timeout)
-    if len(text.encode()) > MAX_OBSERVATIONS_BYTES * len(programs):
-        text, problem = "", "the checks wrote more than the grader reads"
-    observed = read_observations(text, len(programs))
+    inputs = runs[0][1]
+    observed, problems = probe_all(assignment, list(programs), inputs, run_probe, timeout)
     return [
         Judgement(judge(assignment, started, seen, points), list(left_out), problem)
-        for (started, _), seen, left_out in zip(runs, observed, dropped, strict=True)
+        for (started, _), seen, left_out, problem in zip(
+            runs, observed, dropped, problems, strict=True
+        )
     ]
+
+
+def probe_all(assignment: str, programs: list[str], inputs: dict, run_probe, timeout: float):
+    """Every program's observations, and what went wrong in its probe run ("" if nothing).
+
+    A probe process that dies, loops or runs out of memory takes down only the check it was
+    running: that check gets the problem as its observation and the probe starts again after
+    it (each restart costs an import of TensorFlow), within ``timeout`` overall.
+    """
+    names = list(inputs)
+    plan = [list(names) for _ in programs]
+    observed: list[dict] = [{} for _ in programs]
+    problems = ["" for _ in programs]
+    deadline = time.monotonic() + timeout
+    while any(plan):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            text, problem = "", f"the checks took longer than {timeout:.0f} s"
+        else:
+            with tempfile.TemporaryDirectory(prefix="judge-") as tmp:
+                job = Path(tmp) / "job.json"
+                write_job(job, assignment, programs, plan, inputs)
+                job.chmod(0o644)
+                Path(tmp).chmod(0o755)
+                text, problem = run_probe(job, left)
+        if len(text.encode()) > MAX_OBSERVATIONS_BYTES * len(programs):
+            text, problem = "", "the checks wrote more than the grader reads"
+        for index, seen in enumerate(read_observations(text, len(programs))):
+            seen = {name: value for name, value in seen.items() if name in plan[index]}
+            observed[index].update(seen)
+            plan[index] = [name for name in plan[index] if name not in seen]
+        if not problem:
+            for index, pending in enumerate(plan):
+                for name in pending:  # not reported, though the probe ended well: a forgery
+                    observed[index][name] = {"stopped": "this check reported nothing"}
+            break
+        # Programs run in order, and each its probes in order: the first one pending is the one
+        # that was running when the probe failed.
+        index = next(i for i, pending in enumerate(plan) if pending)
+        name = plan[index].pop(0)
+        observed[index][name] = {"stopped": f"the checks stopped while running this one: {problem}"}
+        problems[index] = problem
+        if left <= 0:
+            for index, pending in enumerate(plan):
+                for name in pending:
+                    observed[index][name] = {"stopped": f"this check did not run: {problem}"}
+                problems[index] = problems[index] or problem
+            break
+    return observed, problems
 
 
 def main(argv=None) -> int:
@@ -399,7 +465,9 @@ def main(argv=None) -> int:
     notebook = nbformat.read(args.notebook or solution, as_version=4)
     (result,) = judge_notebooks(args.assignment, solution, [notebook])
     for verdict in result.verdicts:
-        print(f"{verdict.grade_id:40s} {verdict.points:5.1f}/{verdict.max_points:<5.1f} {verdict.message}")
+        print(
+            f"{verdict.grade_id:40s} {verdict.points:5.1f}/{verdict.max_points:<5.1f} {verdict.message}"
+        )
     for line in result.dropped:
         print(f"not run: {line}")
     if result.problem:

@@ -24,14 +24,22 @@ def _returned(seen: dict, book: str, what: str = "", shape=None) -> np.ndarray:
     value = seen.get("value")
     require(value is not None, f"{what}returned a {seen['type']}, not a number or an array {book}")
     if shape is not None:
-        require(np.shape(value) == shape, f"{what}returned shape {np.shape(value)}, expected {shape} {book}")
+        require(
+            np.shape(value) == shape,
+            f"{what}returned shape {np.shape(value)}, expected {shape} {book}",
+        )
     return np.asarray(value, np.float64)
 
 
 def _scalar_tensor(seen: dict, book: str, what: str) -> float:
     value = _returned(seen, book, what)
-    require(seen["type"] == "tensor", f"{what}returned a {seen['type']}, expected a tf.Tensor {book}")
-    require(value.shape == (), f"{what}returned shape {value.shape}, expected a scalar: take the mean {book}")
+    require(
+        seen["type"] == "tensor", f"{what}returned a {seen['type']}, expected a tf.Tensor {book}"
+    )
+    require(
+        value.shape == (),
+        f"{what}returned shape {value.shape}, expected a scalar: take the mean {book}",
+    )
     require(seen["dtype"] == "float32", f"{what}returned {seen['dtype']}, expected float32 {book}")
     return float(value)
 
@@ -40,18 +48,30 @@ def _scalar_tensor(seen: dict, book: str, what: str) -> float:
 def _(rng):
     raw = rng.integers(0, 256, size=(5, 28, 28), dtype=np.uint8)
     edges = np.array([[[0] * 28] * 28, [[255] * 28] * 28], dtype=np.uint8)
-    bad = [raw.astype(np.float32), raw[:, :14], raw[0]]
+    # Float pixels, other integer types, a cropped image, one image alone, three channels.
+    bad = [
+        raw.astype(np.float32),
+        raw.astype(np.int64),
+        raw[:, :14],
+        raw[0],
+        np.stack([raw] * 3, axis=-1),
+    ]
     seen = yield {"good": [edges, raw, raw[..., None]], "bad": bad}
     for inputs, call in zip((edges, raw, raw[..., None]), seen["calls"], strict=True):
         what = f"preprocess_images on uint8 of shape {inputs.shape} "
         require("error" not in call, f"{what}raised {call.get('error')} {IMAGES}")
-        require(call["type"] == "ndarray", f"{what}returned a {call['type']}, expected a NumPy array {IMAGES}")
+        require(
+            call["type"] == "ndarray",
+            f"{what}returned a {call['type']}, expected a NumPy array {IMAGES}",
+        )
         require(
             call["value"].shape == (len(inputs), 28, 28, 1),
             f"{what}returned shape {call['value'].shape}, expected ({len(inputs)}, 28, 28, 1): add "
             f"the channel axis when it is missing, keep it when it is there {IMAGES}",
         )
-        require(call["dtype"] == "float32", f"{what}returned {call['dtype']}, expected float32 {IMAGES}")
+        require(
+            call["dtype"] == "float32", f"{what}returned {call['dtype']}, expected float32 {IMAGES}"
+        )
         expected = ((inputs.astype(np.float64) - 127.5) / 127.5).reshape(-1, 28, 28, 1)
         require(
             np.allclose(call["value"], expected, atol=1e-6),
@@ -76,15 +96,30 @@ def _(rng):
     seen = yield {"images": images, "small": np.zeros((70, 28, 28, 1), np.float32), "seeds": [3, 4]}
 
     def indices(batches):
-        return [np.rint((np.asarray(b, np.float64) + 1.0) * (n - 1) / 2).astype(int) for b in batches]
+        return [
+            np.rint((np.asarray(b, np.float64) + 1.0) * (n - 1) / 2).astype(int) for b in batches
+        ]
 
     require(seen["is_dataset"], f"expected a tf.data.Dataset, got {seen['type']} {PIPELINE}")
+    require(
+        seen["first_shape"] is not None,
+        "make_dataset on 70 images with batch_size 16 yields no batch: each element of the "
+        f"dataset must be one image, tf.data.Dataset.from_tensor_slices(images), not from_tensors {PIPELINE}",
+    )
     require(
         seen["first_shape"] == [16, 28, 28, 1],
         f"expected batches of shape (16, 28, 28, 1), got {tuple(seen['first_shape'])} {PIPELINE}",
     )
-    require(seen["first_dtype"] == "float32", f"expected float32 batches, got {seen['first_dtype']} {PIPELINE}")
+    require(
+        seen["first_dtype"] == "float32",
+        f"expected float32 batches, got {seen['first_dtype']} {PIPELINE}",
+    )
     epoch = indices(seen["epochs"]["3"])
+    require(
+        len(epoch) <= n // 32 + 1,
+        f"the dataset does not end after one epoch ({len(epoch)} batches read and more to come, "
+        f"expected {n // 32}): do not .repeat() it, the training loop goes over it once per epoch {PIPELINE}",
+    )
     require(
         len(epoch) == n // 32 and all(len(b) == 32 for b in epoch),
         f"expected {n // 32} batches of exactly 32 images from {n} images, got {len(epoch)} "
@@ -93,7 +128,10 @@ def _(rng):
     )
     flat = np.concatenate(epoch)
     require(len(set(flat.tolist())) == len(flat), f"an image appears twice in one epoch {PIPELINE}")
-    require(not np.array_equal(flat, np.sort(flat)), f"the batches come in file order: shuffle the dataset before batching {PIPELINE}")
+    require(
+        not np.array_equal(flat, np.sort(flat)),
+        f"the batches come in file order: shuffle the dataset before batching {PIPELINE}",
+    )
     first_max = max(indices(seen["first_batches"])[s].max() for s in range(3))
     require(
         first_max > 1100,
@@ -109,7 +147,8 @@ def _(rng):
     )
     again = indices(seen["again"])
     require(
-        len(again) == len(epoch) and all(np.array_equal(a, b) for a, b in zip(epoch, again, strict=True)),
+        len(again) == len(epoch)
+        and all(np.array_equal(a, b) for a, b in zip(epoch, again, strict=True)),
         f"two pipelines built with the same seed give different batches: pass the seed to shuffle() {PIPELINE}",
     )
     other = indices(seen["epochs"]["4"])
@@ -141,7 +180,9 @@ def _(rng):
     f1 = np.array([[0.3]], np.float32)
     big, small = np.full((3, 1), 200.0, np.float32), np.full((3, 1), -200.0, np.float32)
     seen = yield {"calls": [[real, fake], [big, small], [small, big], [r3, f1]]}
-    got, confident, wrong, uneven = (_scalar_tensor(c, LOGITS, "discriminator_loss ") for c in seen["calls"])
+    got, confident, wrong, uneven = (
+        _scalar_tensor(c, LOGITS, "discriminator_loss ") for c in seen["calls"]
+    )
 
     def reference(r, f):
         return _softplus(-r).mean() + _softplus(f).mean()
@@ -150,6 +191,11 @@ def _(rng):
         not np.isclose(got, reference(fake, real), rtol=1e-4),
         "the loss equals the one with real and fake labels swapped: real images must be "
         "labelled 1 and fakes 0 (book: Conventions, 'Labels: 1 is real, 0 is fake')",
+    )
+    require(
+        not np.isclose(got, reference(real, fake) / 2, rtol=1e-5),
+        "the loss is half the expected value: the discriminator's loss is the sum of the two "
+        f"mean BCE terms, real and fake; do not average them {LOGITS}",
     )
     require(
         np.isclose(got, reference(real, fake), rtol=1e-5),
@@ -206,7 +252,9 @@ def _(rng):
     fake = rng.normal(0.0, 3.0, size=(64, 1)).astype(np.float32)
     big = np.full((2, 1), 200.0, np.float32)
     seen = yield {"calls": [[fake], [big], [-big]]}
-    got, accepted, rejected = (_scalar_tensor(c, SATURATING, "minimax_generator_loss ") for c in seen["calls"])
+    got, accepted, rejected = (
+        _scalar_tensor(c, SATURATING, "minimax_generator_loss ") for c in seen["calls"]
+    )
     expected = -_softplus(fake).mean()
     require(
         not np.isclose(got, -expected, rtol=1e-4),
@@ -218,13 +266,19 @@ def _(rng):
         "this is the non-saturating loss -log(sigmoid(x)); the saturating objective is "
         f"mean(log(1 - sigmoid(x))) {SATURATING}",
     )
-    require(np.isclose(got, expected, rtol=1e-5), f"got {got:.6f}, expected mean(log(1 - sigmoid(x))) = {expected:.6f} {SATURATING}")
+    require(
+        np.isclose(got, expected, rtol=1e-5),
+        f"got {got:.6f}, expected mean(log(1 - sigmoid(x))) = {expected:.6f} {SATURATING}",
+    )
     require(
         np.isfinite(accepted) and np.isclose(accepted, -200.0, rtol=1e-4),
         f"for a logit of 200 the value is log(1 - sigmoid(200)) = -200, got {accepted}: "
         f"1 - sigmoid(200) rounds to 0 in float32; compute it stably as -softplus(x) {SATURATING}",
     )
-    require(np.isfinite(rejected) and abs(rejected) < 1e-6, f"for a logit of -200 the value is ~0, got {rejected} {SATURATING}")
+    require(
+        np.isfinite(rejected) and abs(rejected) < 1e-6,
+        f"for a logit of -200 the value is ~0, got {rejected} {SATURATING}",
+    )
 
 
 @check("test_optimal_discriminator")
@@ -241,9 +295,15 @@ def _(rng):
         "this is p_model / (p_data + p_model): D* is the probability of 'real', "
         "p_data / (p_data + p_model) (book: The minimax objective)",
     )
-    require(np.allclose(got, pd / (pd + pm), atol=1e-12), f"values differ from p_data / (p_data + p_model) {OPTIMUM}")
+    require(
+        np.allclose(got, pd / (pd + pm), atol=1e-12),
+        f"values differ from p_data / (p_data + p_model) {OPTIMUM}",
+    )
     zeros = _returned(zeros, OPTIMUM, "optimal_discriminator ", shape=(3,))
-    require(np.all(np.isfinite(zeros)), f"got {zeros}: 0 / 0 must not give nan; return 0.5 there {OPTIMUM}")
+    require(
+        np.all(np.isfinite(zeros)),
+        f"got {zeros}: 0 / 0 must not give nan; return 0.5 there {OPTIMUM}",
+    )
     require(
         np.allclose(zeros, [0.5, 1.0, 0.0]),
         f"expected [0.5, 1, 0] where (p_data, p_model) = (0, 0), (0.3, 0), (0, 0.7), got {zeros} {OPTIMUM}",
@@ -253,7 +313,9 @@ def _(rng):
 def _js(p, q) -> float:
     p, q = np.asarray(p, np.float64), np.asarray(q, np.float64)
     m = (p + q) / 2
-    return float(sum(0.5 * a * np.log(a / b) for x in (p, q) for a, b in zip(x, m, strict=True) if a > 0))
+    return float(
+        sum(0.5 * a * np.log(a / b) for x in (p, q) for a, b in zip(x, m, strict=True) if a > 0)
+    )
 
 
 @check("test_js_divergence")
@@ -261,10 +323,20 @@ def _(rng):
     p, q = rng.dirichlet(np.ones(6)), rng.dirichlet(np.ones(6))
     disjoint = [np.array([0.5, 0.5, 0.0, 0.0]), np.array([0.0, 0.0, 0.3, 0.7])]
     same = [np.array([0.2, 0.0, 0.8]), np.array([0.2, 0.0, 0.8])]
-    seen = yield {"calls": [[np.array([0.5, 0.5]), np.array([0.9, 0.1])], [p, q], disjoint, same, [q, p]]}
+    seen = yield {
+        "calls": [[np.array([0.5, 0.5]), np.array([0.9, 0.1])], [p, q], disjoint, same, [q, p]]
+    }
     values = [_returned(c, DIVERGENCES, "js_divergence ", shape=()) for c in seen["calls"]]
     _, got, apart, zero, backwards = (float(v) for v in values)
-    require(not np.isclose(got, _js(p, q) / np.log(2), rtol=1e-6), f"the value is in bits: use the natural logarithm (nats) as the book does {DIVERGENCES}")
+    require(
+        not np.isclose(got, _js(p, q) / np.log(2), rtol=1e-6),
+        f"the value is in bits: use the natural logarithm (nats) as the book does {DIVERGENCES}",
+    )
+    require(
+        not np.isclose(got, np.sqrt(_js(p, q)), rtol=1e-6),
+        "this is the square root of JSD, the Jensen-Shannon distance that "
+        f"scipy.spatial.distance.jensenshannon returns: square it {DIVERGENCES}",
+    )
     require(
         np.isclose(got, _js(p, q), rtol=1e-7),
         f"got {got:.8f}, expected {_js(p, q):.8f}: JSD is the mean of KL(p || m) and KL(q || m) "
@@ -275,8 +347,13 @@ def _(rng):
         f"for disjoint supports JSD = log 2 = {np.log(2):.6f}, got {apart}: use 0 log 0 = 0, "
         f"skip the terms where the probability is zero {DIVERGENCES}",
     )
-    require(np.isfinite(zero) and abs(zero) < 1e-12, f"JSD(p || p) must be 0, got {zero}: with a zero entry, 0 log 0 = 0 (no nan) {DIVERGENCES}")
-    require(np.isclose(got, backwards, rtol=1e-12), f"JSD must be symmetric in p and q {DIVERGENCES}")
+    require(
+        np.isfinite(zero) and abs(zero) < 1e-12,
+        f"JSD(p || p) must be 0, got {zero}: with a zero entry, 0 log 0 = 0 (no nan) {DIVERGENCES}",
+    )
+    require(
+        np.isclose(got, backwards, rtol=1e-12), f"JSD must be symmetric in p and q {DIVERGENCES}"
+    )
 
 
 @check("test_gan_value")
@@ -292,7 +369,10 @@ def _(rng):
     values = [float(_returned(c, GLOBAL, "gan_value ", shape=())) for c in seen["calls"]]
     _, got, at_edge, at_star, perturbed = values
     expected = float(np.sum(pd * np.log(d)) + np.sum(pm * np.log(1 - d)))
-    require(not np.isclose(got, -expected, rtol=1e-6), f"the sign is flipped: V is a sum of log-probabilities, never positive {GLOBAL}")
+    require(
+        not np.isclose(got, -expected, rtol=1e-6),
+        f"the sign is flipped: V is a sum of log-probabilities, never positive {GLOBAL}",
+    )
     swapped = float(np.sum(pd * np.log(1 - d)) + np.sum(pm * np.log(d)))
     require(
         not np.isclose(got, swapped, rtol=1e-6),
@@ -306,11 +386,14 @@ def _(rng):
     edge_expected = 0.4 * np.log(0.5) + 0.5 * np.log(0.5)
     require(
         np.isfinite(at_edge) and np.isclose(at_edge, edge_expected, rtol=1e-9),
-        f"got {at_edge}, expected {edge_expected:.6f}: where p_model = 0 the term p_model "
-        "log(1 - d) is 0 even when d = 1, and likewise for p_data where d = 0 (0 log 0 = 0) "
-        f"{GLOBAL}",
+        f"got {at_edge:.10f}, expected {edge_expected:.10f}: where p_model = 0 the term p_model "
+        "log(1 - d) is 0 even when d = 1, and likewise for p_data where d = 0 (0 log 0 = 0); "
+        f"skip those terms exactly, without clipping d or adding an epsilon {GLOBAL}",
     )
-    require(perturbed <= at_star + 1e-12, f"a perturbed discriminator scores higher than D*: D* must maximise V {GLOBAL}")
+    require(
+        perturbed <= at_star + 1e-12,
+        f"a perturbed discriminator scores higher than D*: D* must maximise V {GLOBAL}",
+    )
     # The theorem: at D*, V = -log 4 + 2 JSD, for the student's own D* and JSD.
     theorem = seen["theorem"]
     require("error" not in theorem, f"optimal_discriminator raised {theorem.get('error')} {GLOBAL}")
