@@ -11,6 +11,7 @@ import nbformat
 import pytest
 
 from autograder import pipeline
+from autograder.notebooks import answered_release
 from autograder.wrong_solutions import library
 
 ASSIGNMENTS = pipeline.assignment_names()
@@ -112,26 +113,11 @@ def test_validate_solutions_pass_and_releases_fail():
     assert pipeline.validate() == []
 
 
-def _answered_release(name: str):
-    """What a good student submits: the released notebook with every answer cell filled in."""
-    answers = {
-        c.metadata["nbgrader"]["grade_id"]: c.source
-        for c in _cells(pipeline.SOLUTIONS / name / f"{name}.ipynb")
-        if c.metadata.get("nbgrader", {}).get("solution")
-    }
-    notebook = nbformat.read(pipeline.RELEASES / name / f"{name}.ipynb", as_version=4)
-    for cell in notebook.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if cell.metadata.get("nbgrader", {}).get("solution"):
-            cell.source = answers[grade_id]
-    return notebook
-
-
 def _write_submissions(name: str, submissions) -> None:
     """A correct, a blank, a non-notebook and the instructor's usual suspects."""
 
     def write(student, edit=None):
-        notebook = _answered_release(name)
+        notebook = answered_release(name)
         if edit is not None:
             notebook.cells = [c for c in (edit(c) for c in notebook.cells) if c is not None]
         folder = submissions / student / name
@@ -140,7 +126,7 @@ def _write_submissions(name: str, submissions) -> None:
 
     kinds = {
         c.metadata["nbgrader"]["grade_id"]: c
-        for c in _answered_release(name).cells
+        for c in answered_release(name).cells
         if c.metadata.get("nbgrader", {}).get("grade_id")
     }
     first_test = next(

@@ -18,6 +18,7 @@ from nbgrader.apps import NbGraderAPI
 from traitlets.config.loader import PyFileConfigLoader
 
 from autograder import pipeline, record
+from autograder.notebooks import answered_release
 
 ASSIGNMENT = "ps1-gan-foundations"  # the smallest assignment: the quickest to grade
 # The cell limit must leave room for importing TensorFlow on a busy machine.
@@ -31,17 +32,7 @@ SUBMITTED_AT = {
 
 def _answered():
     """The released notebook with every answer cell taken from the reference solution."""
-    solution = nbformat.read(pipeline.SOLUTIONS / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
-    answers = {
-        c.metadata["nbgrader"]["grade_id"]: c.source
-        for c in solution.cells
-        if c.metadata.get("nbgrader", {}).get("solution")
-    }
-    notebook = nbformat.read(pipeline.RELEASES / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
-    for cell in notebook.cells:
-        if cell.metadata.get("nbgrader", {}).get("solution"):
-            cell.source = answers[cell.metadata["nbgrader"]["grade_id"]]
-    return notebook
+    return answered_release(ASSIGNMENT)
 
 
 def _submit(folder, student, kind, submitted_at):

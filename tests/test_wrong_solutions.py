@@ -1,5 +1,6 @@
 """The tests of the tests: every known-wrong solution must lose points, with a message that
-names the mistake and the book section to reread; the reference must score full marks."""
+names the mistake and the book section to reread; every correct variant and the reference
+must score full marks; the blank release 0. All are judged by the grader's own checks."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 
 import nbformat
 import pytest
@@ -61,7 +63,35 @@ def test_reference_scores_full_marks(assignment):
         f"the reference solution fails: {failed or ref['errors']}"
     )
     assert ref["score"] == ref["max_score"] >= 90
-    assert ref["seconds"] < 90, f"the hidden tests take {ref['seconds']} s (limit 90 s)"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_checks_of_one_notebook_finish_in_90_s(assignment):
+    """The checks of one notebook, TensorFlow's import included, as the grader runs them."""
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograder.checks", assignment],
+        cwd=pipeline.REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    seconds = time.perf_counter() - start
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.splitlines()[-1].startswith("score 100"), proc.stdout[-2000:]
+    assert seconds < 90, f"the checks of one {assignment} notebook took {seconds:.0f} s"
+
+
+def test_judging_is_deterministic():
+    """The same notebooks judged twice: the same points and the same messages."""
+    from autograder.wrong_solutions import run
+
+    first, second = run(ASSIGNMENTS[0]), run(ASSIGNMENTS[0])
+    for result in (first, second):
+        for variant in result["variants"].values():
+            variant.pop("seconds")
+    assert first == second
 
 
 @pytest.mark.slow
@@ -85,6 +115,16 @@ def test_wrong_solution_loses_points_and_is_told_why(assignment, name):
 
 
 CORRECT = [(a, c) for a in ASSIGNMENTS for c in correct_variants(a)]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_graded_function_has_three_correct_variants(assignment):
+    counts = {name: 0 for name in _graded_functions(assignment)}
+    for variant in correct_variants(assignment):
+        counts[variant.function] = counts.get(variant.function, 0) + 1
+    few = {name: n for name, n in counts.items() if n < 3}
+    assert not few, f"{assignment}: fewer than three correct variants of {few}"
+    assert not [c.name for c in correct_variants(assignment) if c.known_gap], "known gaps remain"
 
 
 @pytest.mark.slow

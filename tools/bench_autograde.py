@@ -24,27 +24,13 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import pipeline
+from autograder import notebooks, pipeline
 from autograder.wrong_solutions import library
 
 
 def answered_release(assignment: str, replace: dict[str, str] | None = None):
     """The released notebook with every answer filled in from the solution (or ``replace``)."""
-    name = f"{assignment}.ipynb"
-    answers = {
-        c.metadata["nbgrader"]["grade_id"]: c.source
-        for c in nbformat.read(pipeline.SOLUTIONS / assignment / name, as_version=4).cells
-        if c.metadata.get("nbgrader", {}).get("solution")
-    }
-    notebook = nbformat.read(pipeline.RELEASES / assignment / name, as_version=4)
-    for cell in notebook.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution"):
-            cell.source = answers[meta["grade_id"]]
-            for function, source in (replace or {}).items():
-                if f"def {function}(" in cell.source:
-                    cell.source += "\n\n" + source
-    return notebook
+    return notebooks.answered_release(assignment, replace)
 
 
 def make_class(assignment: str, students: int, folder: Path) -> dict[str, str]:

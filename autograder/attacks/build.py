@@ -6,8 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import pipeline
+from autograder import notebooks
 from autograder.attacks.core import ATTACKS, PREAMBLE, Targets, wrap
+from autograder.notebooks import answered_release
 
 
 @dataclass(frozen=True)
@@ -93,30 +94,11 @@ SUBMISSIONS = (
 
 
 def _released(assignment: str):
-    import nbformat
-
-    return nbformat.read(pipeline.RELEASES / assignment / f"{assignment}.ipynb", as_version=4)
-
-
-def answered_release(assignment: str):
-    """The released notebook with every answer cell filled in from the instructor's solution."""
-    import nbformat
-
-    solution = pipeline.SOLUTIONS / assignment / f"{assignment}.ipynb"
-    answers = {
-        c.metadata["nbgrader"]["grade_id"]: c.source
-        for c in nbformat.read(solution, as_version=4).cells
-        if c.metadata.get("nbgrader", {}).get("solution")
-    }
-    notebook = _released(assignment)
-    for cell in notebook.cells:
-        if cell.metadata.get("nbgrader", {}).get("solution"):
-            cell.source = answers[cell.metadata["nbgrader"]["grade_id"]]
-    return notebook
+    return notebooks.read(notebooks.release_path(assignment))
 
 
 def first_answer_cell(notebook):
-    return next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    return notebooks.cells(notebook, "answer")[0]
 
 
 def attacked_notebook(targets: Targets, submission: Submission):

@@ -124,6 +124,8 @@ def _run(job: dict, out) -> None:
     for index, (program, plan) in enumerate(zip(job["programs"], job["plan"], strict=True)):
         if not plan:
             continue
+        if "keras" in sys.modules:  # each program starts as a fresh process would (names too)
+            sys.modules["keras"].backend.clear_session()
         namespace = {"__name__": "__main__", "__builtins__": __builtins__}
         try:
             exec(compile(program, "<submission>", "exec"), namespace)

@@ -21,14 +21,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import sys
 import time
-import traceback
 from dataclasses import dataclass
-from pathlib import Path
-
-REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -76,77 +71,54 @@ def correct_variants(assignment: str) -> list[CorrectVariant]:
     return list(getattr(module, "CORRECT_VARIANTS", [])) if module else []
 
 
-def _with_sources(notebook, replace: dict[str, str], variant) -> object:
-    """A copy of ``notebook`` whose answer cells hold ``replace``'s sources, or the variant's
-    definition after the cell's own (the later definition wins, as in a notebook)."""
-    import copy
-
-    notebook = copy.deepcopy(notebook)
-    for cell in notebook.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type != "code" or not meta.get("solution"):
-            continue
-        source = replace.get(meta["grade_id"], cell.source)
-        if variant is not None and f"def {variant.function}(" in source:
-            source = source + "\n\n" + variant.source
-        cell.source = source
-    return notebook
-
-
 def run(assignment: str) -> dict:
     """Judge the reference, the blank release and every variant of ``assignment``.
 
     They go through the grader's own judge (``autograder.checks``), one probe process for all.
     """
-    import nbformat
-
+    from autograder import notebooks
     from autograder.checks import judge_notebooks
 
-    notebooks = sorted((REPOSITORY / "solutions" / assignment).glob("*.ipynb"))
-    if not notebooks:
-        raise ValueError(f"no notebook in solutions/{assignment}")
+    path = notebooks.instructor_path(assignment)
+    if not path.is_file():
+        raise ValueError(f"no notebook at {path}")
     results: dict = {"assignment": assignment, "variants": {}}
     wrong_solutions = library(assignment)
-    for path in notebooks:
-        instructor = nbformat.read(path, as_version=4)
-        release = nbformat.read(REPOSITORY / "assignments" / assignment / path.name, as_version=4)
-        blank = {
-            c.metadata["nbgrader"]["grade_id"]: c.source
-            for c in release.cells
-            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
+    instructor = notebooks.read(path)
+    release = notebooks.read(notebooks.release_path(assignment))
+    blank = {notebooks.grade_id(c): c.source for c in notebooks.cells(release, "answer")}
+    answers = "\n".join(c.source for c in notebooks.cells(instructor, "answer"))
+    variants = [("reference", {}, None), ("blank", blank, None)]
+    variants += [(w.name, {}, w) for w in wrong_solutions]
+    variants += [(f"correct:{c.name}", {}, c) for c in correct_variants(assignment)]
+    for name, _, variant in variants:
+        if variant is not None and f"def {variant.function}(" not in answers:
+            raise ValueError(f"{name}: no solution cell defines {variant.function}()")
+    start = time.perf_counter()
+    versions = [
+        notebooks.with_answers(instructor, r, {v.function: v.source} if v else None)
+        for _, r, v in variants
+    ]
+    judged = judge_notebooks(assignment, path, versions)
+    seconds = round((time.perf_counter() - start) / len(variants), 2)
+    for (name, _, variant), judgement in zip(variants, judged, strict=True):
+        result = {
+            "score": judgement.score,
+            "max_score": sum(v.max_points for v in judgement.verdicts),
+            "tests": {
+                v.grade_id: {"points": v.max_points, "passed": v.passed, "message": v.message}
+                for v in judgement.verdicts
+            },
+            "errors": [judgement.problem] if judgement.problem else [],
+            "dropped": judgement.dropped,
+            "seconds": seconds,
+            "notebook": path.name,
         }
-        answers = "\n".join(
-            c.source for c in instructor.cells if c.metadata.get("nbgrader", {}).get("solution")
-        )
-        variants = [("reference", {}, None), ("blank", blank, None)]
-        variants += [(w.name, {}, w) for w in wrong_solutions]
-        variants += [(f"correct:{c.name}", {}, c) for c in correct_variants(assignment)]
-        for name, _, variant in variants:
-            if variant is not None and f"def {variant.function}(" not in answers:
-                raise ValueError(f"{name}: no solution cell defines {variant.function}()")
-        start = time.perf_counter()
-        judged = judge_notebooks(
-            assignment, path, [_with_sources(instructor, r, v) for _, r, v in variants]
-        )
-        seconds = round((time.perf_counter() - start) / len(variants), 2)
-        for (name, _, variant), judgement in zip(variants, judged, strict=True):
-            result = {
-                "score": judgement.score,
-                "max_score": sum(v.max_points for v in judgement.verdicts),
-                "tests": {
-                    v.grade_id: {"points": v.max_points, "passed": v.passed, "message": v.message}
-                    for v in judgement.verdicts
-                },
-                "errors": [judgement.problem] if judgement.problem else [],
-                "dropped": judgement.dropped,
-                "seconds": seconds,
-                "notebook": path.name,
-            }
-            if isinstance(variant, WrongSolution):
-                result.update(function=variant.function, expect=variant.expect, origin=variant.origin)
-            elif variant is not None:
-                result.update(function=variant.function, origin=variant.origin)
-            results["variants"][name] = result
+        if isinstance(variant, WrongSolution):
+            result.update(function=variant.function, expect=variant.expect, origin=variant.origin)
+        elif variant is not None:
+            result.update(function=variant.function, origin=variant.origin)
+        results["variants"][name] = result
     return results
 
 

@@ -4,7 +4,7 @@ Run ``python -m autograder.wrong_solutions ps2-dcgan-mnist``: every entry must l
 a failing test's message must contain its ``expect`` text.
 """
 
-from autograder.wrong_solutions import WrongSolution
+from autograder.wrong_solutions import CorrectVariant, WrongSolution
 
 WRONG_SOLUTIONS = [
     WrongSolution(
@@ -347,5 +347,294 @@ def build_generator(latent_dim=100):
 """,
         expect="reference solutions",
         origin="handing in the course package's own network instead of writing it",
+    ),
+]
+
+CORRECT_VARIANTS = [
+    CorrectVariant(
+        name="tf-tutorial-generator",
+        function="build_generator",
+        source="""
+def build_generator(latent_dim=100):
+    model = keras.Sequential()
+    model.add(keras.Input(shape=(latent_dim,)))
+    model.add(keras.layers.Dense(7 * 7 * 256, use_bias=False))
+    model.add(keras.layers.BatchNormalization())
+    model.add(keras.layers.LeakyReLU())
+    model.add(keras.layers.Reshape((7, 7, 256)))
+    model.add(keras.layers.Conv2DTranspose(128, (5, 5), strides=(1, 1), padding="same", use_bias=False))
+    model.add(keras.layers.BatchNormalization())
+    model.add(keras.layers.LeakyReLU())
+    model.add(keras.layers.Conv2DTranspose(64, (5, 5), strides=(2, 2), padding="same", use_bias=False))
+    model.add(keras.layers.BatchNormalization())
+    model.add(keras.layers.LeakyReLU())
+    model.add(
+        keras.layers.Conv2DTranspose(
+            1, (5, 5), strides=(2, 2), padding="same", use_bias=False, activation="tanh"
+        )
+    )
+    return model
+""",
+        origin="the TensorFlow DCGAN tutorial's make_generator_model (5x5 kernels, 128 and 64 "
+        "filters, model.add style)",
+    ),
+    CorrectVariant(
+        name="keras-io-functional-generator",
+        function="build_generator",
+        source="""
+def build_generator(latent_dim=100):
+    inputs = keras.Input(shape=(latent_dim,))
+    x = keras.layers.Dense(7 * 7 * 128)(inputs)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Reshape((7, 7, 128))(x)
+    x = keras.layers.Conv2DTranspose(128, kernel_size=4, strides=2, padding="same")(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Conv2DTranspose(64, kernel_size=4, strides=2, padding="same")(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    outputs = keras.layers.Conv2D(1, kernel_size=5, padding="same", activation="tanh")(x)
+    return keras.Model(inputs, outputs, name="generator")
+""",
+        origin="keras.io's DCGAN example (functional API, 4x4 transposed convolutions, a final "
+        "Conv2D), with batch norm and tanh for MNIST",
+    ),
+    CorrectVariant(
+        name="subclassed-generator",
+        function="build_generator",
+        source="""
+class Generator(keras.Model):
+    def __init__(self, latent_dim=100, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = latent_dim
+        self.project = keras.layers.Dense(7 * 7 * 64, use_bias=False)
+        self.norm0 = keras.layers.BatchNormalization()
+        self.act0 = keras.layers.LeakyReLU(negative_slope=0.2)
+        self.up1 = keras.layers.Conv2DTranspose(32, 3, strides=2, padding="same", use_bias=False)
+        self.norm1 = keras.layers.BatchNormalization()
+        self.act1 = keras.layers.LeakyReLU(negative_slope=0.2)
+        self.up2 = keras.layers.Conv2DTranspose(1, 3, strides=2, padding="same")
+
+    def call(self, z, training=False):
+        x = self.act0(self.norm0(self.project(z), training=training))
+        x = keras.ops.reshape(x, (-1, 7, 7, 64))
+        x = self.act1(self.norm1(self.up1(x), training=training))
+        return keras.ops.tanh(self.up2(x))
+
+
+def build_generator(latent_dim=100):
+    model = Generator(latent_dim)
+    model.build((None, latent_dim))
+    return model
+""",
+        origin="a subclassed keras.Model (PyTorch-style layers in __init__, call()), 3x3 "
+        "kernels, narrower",
+    ),
+    CorrectVariant(
+        name="tf-tutorial-discriminator",
+        function="build_discriminator",
+        source="""
+def build_discriminator():
+    model = keras.Sequential()
+    model.add(keras.Input(shape=(28, 28, 1)))
+    model.add(keras.layers.Conv2D(64, (5, 5), strides=(2, 2), padding="same"))
+    model.add(keras.layers.LeakyReLU())
+    model.add(keras.layers.Dropout(0.3))
+    model.add(keras.layers.Conv2D(128, (5, 5), strides=(2, 2), padding="same"))
+    model.add(keras.layers.LeakyReLU())
+    model.add(keras.layers.Dropout(0.3))
+    model.add(keras.layers.Flatten())
+    model.add(keras.layers.Dense(1))
+    return model
+""",
+        origin="the TensorFlow DCGAN tutorial's make_discriminator_model",
+    ),
+    CorrectVariant(
+        name="keras-io-functional-discriminator",
+        function="build_discriminator",
+        source="""
+def build_discriminator():
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = keras.layers.Conv2D(64, kernel_size=4, strides=2, padding="same")(inputs)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Conv2D(128, kernel_size=4, strides=2, padding="same")(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Conv2D(128, kernel_size=4, strides=2, padding="same")(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Flatten()(x)
+    x = keras.layers.Dropout(0.2)(x)
+    outputs = keras.layers.Dense(1)(x)
+    return keras.Model(inputs, outputs, name="discriminator")
+""",
+        origin="keras.io's DCGAN discriminator (three 4x4 stride-2 convolutions, dropout "
+        "before the last Dense), returning a logit",
+    ),
+    CorrectVariant(
+        name="subclassed-discriminator",
+        function="build_discriminator",
+        source="""
+class Discriminator(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.conv1 = keras.layers.Conv2D(32, 3, strides=2, padding="same")
+        self.act1 = keras.layers.LeakyReLU(negative_slope=0.2)
+        self.drop1 = keras.layers.Dropout(0.25)
+        self.conv2 = keras.layers.Conv2D(64, 3, strides=2, padding="same")
+        self.act2 = keras.layers.LeakyReLU(negative_slope=0.2)
+        self.drop2 = keras.layers.Dropout(0.25)
+        self.flatten = keras.layers.Flatten()
+        self.logit = keras.layers.Dense(1)
+
+    def call(self, images, training=False):
+        x = self.drop1(self.act1(self.conv1(images)), training=training)
+        x = self.drop2(self.act2(self.conv2(x)), training=training)
+        return self.logit(self.flatten(x))
+
+
+def build_discriminator():
+    return Discriminator()
+""",
+        origin="a subclassed keras.Model discriminator, 3x3 kernels, unbuilt until first called",
+    ),
+    CorrectVariant(
+        name="tf-tutorial-step-cross-entropy",
+        function="train_step",
+        source="""
+cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
+
+
+@tf.function
+def train_step(generator, discriminator, generator_optimizer, discriminator_optimizer,
+               real_images, latent_dim=100):
+    noise = tf.random.normal([tf.shape(real_images)[0], latent_dim])
+    with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
+        generated_images = generator(noise, training=True)
+        real_output = discriminator(real_images, training=True)
+        fake_output = discriminator(generated_images, training=True)
+        gen_loss = cross_entropy(tf.ones_like(fake_output), fake_output)
+        real_loss = cross_entropy(tf.ones_like(real_output), real_output)
+        fake_loss = cross_entropy(tf.zeros_like(fake_output), fake_output)
+        disc_loss = real_loss + fake_loss
+    gradients_of_generator = gen_tape.gradient(gen_loss, generator.trainable_variables)
+    gradients_of_discriminator = disc_tape.gradient(disc_loss, discriminator.trainable_variables)
+    discriminator_optimizer.apply_gradients(
+        zip(gradients_of_discriminator, discriminator.trainable_variables)
+    )
+    generator_optimizer.apply_gradients(zip(gradients_of_generator, generator.trainable_variables))
+    return {"d_loss": disc_loss, "g_loss": gen_loss}
+""",
+        origin="the TensorFlow DCGAN tutorial's train_step: a module-level BinaryCrossentropy, "
+        "two tapes, @tf.function",
+    ),
+    CorrectVariant(
+        name="persistent-tape-step",
+        function="train_step",
+        source="""
+def train_step(generator, discriminator, generator_optimizer, discriminator_optimizer,
+               real_images, latent_dim=100):
+    batch_size = real_images.shape[0]
+    z = tf.random.normal((batch_size, latent_dim))
+    with tf.GradientTape(persistent=True) as tape:
+        fakes = generator(z, training=True)
+        logits_real = discriminator(real_images, training=True)
+        logits_fake = discriminator(fakes, training=True)
+        d_loss = discriminator_loss(logits_real, logits_fake)
+        g_loss = generator_loss(logits_fake)
+    d_grads = tape.gradient(d_loss, discriminator.trainable_variables)
+    g_grads = tape.gradient(g_loss, generator.trainable_variables)
+    del tape
+    discriminator_optimizer.apply_gradients(zip(d_grads, discriminator.trainable_variables))
+    generator_optimizer.apply_gradients(zip(g_grads, generator.trainable_variables))
+    return {"d_loss": d_loss, "g_loss": g_loss}
+""",
+        origin="one persistent GradientTape for both losses, static batch size",
+    ),
+    CorrectVariant(
+        name="sequential-updates-step",
+        function="train_step",
+        source="""
+def train_step(generator, discriminator, generator_optimizer, discriminator_optimizer,
+               real_images, latent_dim=100):
+    batch_size = tf.shape(real_images)[0]
+    noise = tf.random.normal(shape=(batch_size, latent_dim))
+    # 1. the discriminator
+    with tf.GradientTape() as tape:
+        fake_images = generator(noise, training=True)
+        real_logits = discriminator(real_images, training=True)
+        fake_logits = discriminator(fake_images, training=True)
+        d_real = tf.nn.sigmoid_cross_entropy_with_logits(
+            labels=tf.ones_like(real_logits), logits=real_logits
+        )
+        d_fake = tf.nn.sigmoid_cross_entropy_with_logits(
+            labels=tf.zeros_like(fake_logits), logits=fake_logits
+        )
+        d_loss = tf.reduce_mean(d_real) + tf.reduce_mean(d_fake)
+    grads = tape.gradient(d_loss, discriminator.trainable_weights)
+    discriminator_optimizer.apply_gradients(zip(grads, discriminator.trainable_weights))
+    # 2. the generator, against the updated discriminator
+    with tf.GradientTape() as tape:
+        fake_logits = discriminator(generator(noise, training=True), training=True)
+        g_loss = tf.reduce_mean(
+            tf.nn.sigmoid_cross_entropy_with_logits(
+                labels=tf.ones_like(fake_logits), logits=fake_logits
+            )
+        )
+    grads = tape.gradient(g_loss, generator.trainable_weights)
+    generator_optimizer.apply_gradients(zip(grads, generator.trainable_weights))
+    return {"d_loss": d_loss, "g_loss": g_loss}
+""",
+        origin="keras.io's GAN train_step pattern: update D, then recompute the fakes' logits "
+        "and update G against the updated D",
+    ),
+    CorrectVariant(
+        name="numpy-rng-sampler",
+        function="generate_images",
+        source="""
+def generate_images(generator, n, seed=None, latent_dim=100):
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, latent_dim)).astype(np.float32)
+    return generator(z, training=False).numpy()
+""",
+        origin="NumPy's Generator for the noise, .numpy() on the output",
+    ),
+    CorrectVariant(
+        name="predict-sampler",
+        function="generate_images",
+        source="""
+def generate_images(generator, n, seed=None, latent_dim=100):
+    if seed is None:
+        z = tf.random.normal((n, latent_dim))
+    else:
+        z = tf.random.stateless_normal((n, latent_dim), seed=(seed, 0))
+    return generator.predict(z, verbose=0)
+""",
+        origin="model.predict, which runs in inference mode and returns NumPy",
+    ),
+    CorrectVariant(
+        name="tf-random-generator-sampler",
+        function="generate_images",
+        source="""
+def generate_images(generator, n, seed=None, latent_dim=100):
+    if seed is None:
+        rng = tf.random.Generator.from_non_deterministic_state()
+    else:
+        rng = tf.random.Generator.from_seed(seed)
+    z = rng.normal(shape=(n, latent_dim))
+    return keras.ops.convert_to_numpy(generator(z, training=False)).astype("float32")
+""",
+        origin="tf.random.Generator, TensorFlow's recommended reproducible random numbers",
+    ),
+    CorrectVariant(
+        name="keras-random-sampler",
+        function="generate_images",
+        source="""
+def generate_images(generator, n, seed=None, latent_dim=100):
+    z = keras.random.normal((n, latent_dim), seed=seed)
+    images = generator(z, training=False)
+    return np.array(images, dtype="float32")
+""",
+        origin="keras.random.normal with an integer seed (stateless) or none (global seed "
+        "generator)",
     ),
 ]

@@ -373,6 +373,60 @@ def build_conditional_generator(latent_dim=100, num_classes=10):
         expect="reference solutions",
         origin="handing in the course package's own network instead of writing it",
     ),
+    WrongSolution(
+        name="real-images-rolled-labels",
+        function="conditional_train_step",
+        source="""
+def conditional_train_step(generator, discriminator, generator_optimizer,
+                           discriminator_optimizer, real_images, real_labels, latent_dim=100):
+    real_images = tf.convert_to_tensor(real_images, dtype=tf.float32)
+    real_labels = tf.cast(tf.reshape(real_labels, (-1,)), tf.int32)
+    batch = tf.shape(real_images)[0]
+    noise = tf.random.normal((batch, latent_dim))
+    fake_labels = tf.random.uniform((batch,), 0, NUM_CLASSES, dtype=tf.int32)
+    # the labels were rolled to make 'mismatched' pairs and the rolled copy went to the reals
+    shifted_labels = tf.roll(real_labels, shift=1, axis=0)
+    with tf.GradientTape() as generator_tape, tf.GradientTape() as discriminator_tape:
+        fake_images = generator([noise, fake_labels], training=True)
+        real_logits = discriminator([real_images, shifted_labels], training=True)
+        fake_logits = discriminator([fake_images, fake_labels], training=True)
+        d_loss = discriminator_loss(real_logits, fake_logits)
+        g_loss = generator_loss(fake_logits)
+    d_gradients = discriminator_tape.gradient(d_loss, discriminator.trainable_variables)
+    g_gradients = generator_tape.gradient(g_loss, generator.trainable_variables)
+    discriminator_optimizer.apply_gradients(zip(d_gradients, discriminator.trainable_variables))
+    generator_optimizer.apply_gradients(zip(g_gradients, generator.trainable_variables))
+    return {"d_loss": d_loss, "g_loss": g_loss}
+""",
+        expect="other than their own",
+        origin="matching-aware discriminators (Reed et al., 2016) whose rolled 'wrong' labels "
+        "replace the real pairs' own labels",
+    ),
+    WrongSolution(
+        name="real-images-with-fake-labels",
+        function="conditional_train_step",
+        source="""
+def conditional_train_step(generator, discriminator, generator_optimizer,
+                           discriminator_optimizer, real_images, real_labels, latent_dim=100):
+    real_images = tf.convert_to_tensor(real_images, dtype=tf.float32)
+    batch = tf.shape(real_images)[0]
+    noise = tf.random.normal((batch, latent_dim))
+    fake_labels = tf.random.uniform((batch,), 0, NUM_CLASSES, dtype=tf.int32)
+    with tf.GradientTape() as generator_tape, tf.GradientTape() as discriminator_tape:
+        fake_images = generator([noise, fake_labels], training=True)
+        real_logits = discriminator([real_images, fake_labels], training=True)
+        fake_logits = discriminator([fake_images, fake_labels], training=True)
+        d_loss = discriminator_loss(real_logits, fake_logits)
+        g_loss = generator_loss(fake_logits)
+    d_gradients = discriminator_tape.gradient(d_loss, discriminator.trainable_variables)
+    g_gradients = generator_tape.gradient(g_loss, generator.trainable_variables)
+    discriminator_optimizer.apply_gradients(zip(d_gradients, discriminator.trainable_variables))
+    generator_optimizer.apply_gradients(zip(g_gradients, generator.trainable_variables))
+    return {"d_loss": d_loss, "g_loss": g_loss}
+""",
+        expect="pair the real images with real_labels",
+        origin="one labels tensor reused for both discriminator calls",
+    ),
 ]
 
 # Correct answers written other ways than the reference: each must keep every point.
@@ -419,8 +473,6 @@ def build_conditional_generator(latent_dim=100, num_classes=10):
 """,
         origin="one-hot labels concatenated with the noise (Mirza and Osindero, 2014), the "
         "layout of keras.io's conditional GAN example",
-        known_gap="the short training run's p_real_minus_p_fake band (calibrated on the "
-        "reference and one other design) is too narrow for this design: it lands just above",
     ),
     CorrectVariant(
         name="generator-subclassed-model",
@@ -448,7 +500,228 @@ def build_conditional_generator(latent_dim=100, num_classes=10):
 """,
         origin="a subclassed keras.Model with call(), as TensorFlow's and keras.io's "
         "guides write custom models",
-        known_gap="the short training run's p_real_minus_p_fake band (calibrated on the "
-        "reference and one other design) is too narrow for this design: it lands just above",
+    ),
+    CorrectVariant(
+        name="generator-embedding-multiply",
+        function="build_conditional_generator",
+        source="""
+def build_conditional_generator(latent_dim=100, num_classes=10):
+    noise = keras.Input(shape=(latent_dim,))
+    label = keras.Input(shape=(), dtype="int32")
+    embedded = keras.layers.Embedding(num_classes, latent_dim)(label)
+    x = keras.layers.Multiply()([noise, embedded])
+    x = keras.layers.Dense(7 * 7 * 128, use_bias=False)(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Reshape((7, 7, 128))(x)
+    x = keras.layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False)(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    image = keras.layers.Conv2DTranspose(1, 5, strides=2, padding="same", activation="tanh")(x)
+    return keras.Model([noise, label], image)
+""",
+        origin="the label embedding multiplied into the noise (nn.Embedding(n_classes, "
+        "latent_dim) * z), the common PyTorch cGAN tutorial layout",
+    ),
+    CorrectVariant(
+        name="discriminator-one-hot-channels",
+        function="build_conditional_discriminator",
+        source="""
+def build_conditional_discriminator(num_classes=10):
+    image = keras.Input(shape=(28, 28, 1))
+    label = keras.Input(shape=(), dtype="int32")
+    one_hot = keras.layers.CategoryEncoding(num_tokens=num_classes, output_mode="one_hot")(label)
+    maps = keras.layers.Reshape((28, 28, num_classes))(keras.layers.RepeatVector(28 * 28)(one_hot))
+    x = keras.layers.Concatenate()([image, maps])
+    x = keras.layers.Conv2D(64, 3, strides=2, padding="same")(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Conv2D(128, 3, strides=2, padding="same")(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Dropout(0.3)(x)
+    x = keras.layers.GlobalMaxPooling2D()(x)
+    return keras.Model([image, label], keras.layers.Dense(1)(x))
+""",
+        origin="keras.io's conditional GAN: one-hot labels repeated as extra image channels, "
+        "two strided convolutions and global max pooling",
+    ),
+    CorrectVariant(
+        name="discriminator-embedding-dense-map",
+        function="build_conditional_discriminator",
+        source="""
+def build_conditional_discriminator(num_classes=10):
+    label = keras.Input(shape=(), dtype="int32")
+    label_map = keras.layers.Embedding(num_classes, 50)(label)
+    label_map = keras.layers.Dense(28 * 28)(label_map)
+    label_map = keras.layers.Reshape((28, 28, 1))(label_map)
+    image = keras.Input(shape=(28, 28, 1))
+    x = keras.layers.Concatenate()([image, label_map])
+    x = keras.layers.Conv2D(128, (3, 3), strides=(2, 2), padding="same")(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Conv2D(128, (3, 3), strides=(2, 2), padding="same")(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
+    x = keras.layers.Flatten()(x)
+    x = keras.layers.Dropout(0.4)(x)
+    return keras.Model([image, label], keras.layers.Dense(1)(x))
+""",
+        origin="the Embedding(num_classes, 50), Dense(784) label map of the widely copied "
+        "Keras cGAN tutorial, 128-filter 3x3 convolutions",
+    ),
+    CorrectVariant(
+        name="discriminator-subclassed-projection",
+        function="build_conditional_discriminator",
+        source="""
+def build_conditional_discriminator(num_classes=10):
+    class ProjectionDiscriminator(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = keras.layers.Conv2D(64, 4, strides=2, padding="same")
+            self.conv2 = keras.layers.Conv2D(128, 4, strides=2, padding="same")
+            self.drop = keras.layers.Dropout(0.3)
+            self.flat = keras.layers.Flatten()
+            self.features = keras.layers.Dense(128)
+            self.out = keras.layers.Dense(1)
+            self.embed = keras.layers.Embedding(num_classes, 128)
+
+        def call(self, inputs, training=False):
+            images, labels = inputs
+            x = keras.ops.leaky_relu(self.conv1(images), 0.2)
+            x = self.drop(keras.ops.leaky_relu(self.conv2(x), 0.2), training=training)
+            h = keras.ops.leaky_relu(self.features(self.flat(x)), 0.2)
+            projection = keras.ops.sum(self.embed(labels) * h, axis=-1, keepdims=True)
+            return self.out(h) + projection
+
+    return ProjectionDiscriminator()
+""",
+        origin="a projection discriminator (Miyato and Koyama, 2018) as a subclassed keras.Model",
+    ),
+    CorrectVariant(
+        name="step-persistent-tape-module-loss",
+        function="conditional_train_step",
+        source="""
+cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
+
+
+def conditional_train_step(generator, discriminator, generator_optimizer,
+                           discriminator_optimizer, real_images, real_labels, latent_dim=100):
+    batch_size = tf.shape(real_images)[0]
+    noise = tf.random.normal([batch_size, latent_dim])
+    fake_labels = tf.random.uniform([batch_size], maxval=NUM_CLASSES, dtype=tf.int32)
+    with tf.GradientTape(persistent=True) as tape:
+        generated = generator([noise, fake_labels], training=True)
+        real_output = discriminator([real_images, real_labels], training=True)
+        fake_output = discriminator([generated, fake_labels], training=True)
+        d_loss = cross_entropy(tf.ones_like(real_output), real_output) + cross_entropy(
+            tf.zeros_like(fake_output), fake_output
+        )
+        g_loss = cross_entropy(tf.ones_like(fake_output), fake_output)
+    d_grads = tape.gradient(d_loss, discriminator.trainable_variables)
+    g_grads = tape.gradient(g_loss, generator.trainable_variables)
+    del tape
+    discriminator_optimizer.apply_gradients(zip(d_grads, discriminator.trainable_variables))
+    generator_optimizer.apply_gradients(zip(g_grads, generator.trainable_variables))
+    return {"d_loss": d_loss, "g_loss": g_loss}
+""",
+        origin="TensorFlow's DCGAN tutorial: a module-level BinaryCrossentropy(from_logits=True) "
+        "and one persistent GradientTape",
+    ),
+    CorrectVariant(
+        name="step-keras-io-combined-batch",
+        function="conditional_train_step",
+        source="""
+def conditional_train_step(generator, discriminator, generator_optimizer,
+                           discriminator_optimizer, real_images, real_labels, latent_dim=100):
+    real_labels = tf.cast(tf.reshape(real_labels, [-1]), tf.int32)
+    batch_size = tf.shape(real_images)[0]
+    random_latent_vectors = tf.random.normal(shape=(batch_size, latent_dim))
+    random_labels = tf.random.uniform((batch_size,), 0, NUM_CLASSES, dtype=tf.int32)
+    generated_images = generator([random_latent_vectors, random_labels], training=True)
+    combined_images = tf.concat([generated_images, real_images], axis=0)
+    combined_labels = tf.concat([random_labels, real_labels], axis=0)
+    with tf.GradientTape() as tape:
+        logits = discriminator([combined_images, combined_labels], training=True)
+        fake_logits, real_logits = logits[:batch_size], logits[batch_size:]
+        d_loss = discriminator_loss(real_logits, fake_logits)
+    grads = tape.gradient(d_loss, discriminator.trainable_weights)
+    discriminator_optimizer.apply_gradients(zip(grads, discriminator.trainable_weights))
+    # then the generator, on fresh noise and labels, against the updated discriminator
+    random_latent_vectors = tf.random.normal(shape=(batch_size, latent_dim))
+    random_labels = tf.random.uniform((batch_size,), 0, NUM_CLASSES, dtype=tf.int32)
+    with tf.GradientTape() as tape:
+        fake_images = generator([random_latent_vectors, random_labels], training=True)
+        g_loss = generator_loss(discriminator([fake_images, random_labels], training=True))
+    grads = tape.gradient(g_loss, generator.trainable_weights)
+    generator_optimizer.apply_gradients(zip(grads, generator.trainable_weights))
+    return {"d_loss": d_loss, "g_loss": g_loss}
+""",
+        origin="keras.io's conditional GAN train_step: real and fake pairs in one "
+        "discriminator batch, then the generator on fresh noise against the updated discriminator",
+    ),
+    CorrectVariant(
+        name="step-tf-function-decorated",
+        function="conditional_train_step",
+        source="""
+@tf.function
+def conditional_train_step(generator, discriminator, generator_optimizer,
+                           discriminator_optimizer, real_images, real_labels, latent_dim=100):
+    batch = tf.shape(real_labels)[0]
+    fake_labels = tf.random.uniform(shape=[batch], minval=0, maxval=NUM_CLASSES, dtype=tf.int32)
+    z = tf.random.normal(shape=[batch, latent_dim])
+    with tf.GradientTape() as d_tape:
+        fakes = generator([z, fake_labels], training=True)
+        d_loss = discriminator_loss(
+            discriminator([real_images, real_labels], training=True),
+            discriminator([fakes, fake_labels], training=True),
+        )
+    d_vars = discriminator.trainable_variables
+    discriminator_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, d_vars), d_vars))
+    with tf.GradientTape() as g_tape:
+        fakes = generator([z, fake_labels], training=True)
+        g_loss = generator_loss(discriminator([fakes, fake_labels], training=True))
+    g_vars = generator.trainable_variables
+    generator_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, g_vars), g_vars))
+    return {"d_loss": d_loss, "g_loss": g_loss}
+""",
+        origin="a @tf.function step with two tapes in sequence, the generator's against the "
+        "updated discriminator (same noise and labels)",
+    ),
+    CorrectVariant(
+        name="sample-numpy-rng-predict",
+        function="generate_by_class",
+        source="""
+def generate_by_class(generator, labels, seed=None, latent_dim=100):
+    labels = np.asarray(labels).astype("int32").reshape(-1)
+    rng = np.random.default_rng(seed)
+    noise = rng.standard_normal((len(labels), latent_dim)).astype("float32")
+    return generator.predict([noise, labels], verbose=0).astype("float32")
+""",
+        origin="NumPy's default_rng noise and model.predict, as Keras examples sample",
+    ),
+    CorrectVariant(
+        name="sample-keras-random",
+        function="generate_by_class",
+        source="""
+def generate_by_class(generator, labels, seed=None, latent_dim=100):
+    labels = keras.ops.cast(keras.ops.reshape(keras.ops.convert_to_tensor(labels), (-1,)), "int32")
+    noise = keras.random.normal((labels.shape[0], latent_dim), seed=seed)
+    images = generator([noise, labels], training=False)
+    return keras.ops.convert_to_numpy(images).astype(np.float32)
+""",
+        origin="backend-agnostic Keras 3: keras.random.normal with an integer seed, keras.ops",
+    ),
+    CorrectVariant(
+        name="sample-tf-random-generator",
+        function="generate_by_class",
+        source="""
+def generate_by_class(generator, labels, seed=None, latent_dim=100):
+    labels = tf.cast(tf.reshape(labels, [-1]), tf.int32)
+    if seed is None:
+        rng = tf.random.Generator.from_non_deterministic_state()
+    else:
+        rng = tf.random.Generator.from_seed(seed)
+    noise = rng.normal((tf.shape(labels)[0], latent_dim))
+    return generator([noise, labels], training=False).numpy()
+""",
+        origin="a tf.random.Generator seeded per call, as TensorFlow's random-numbers guide "
+        "recommends",
     ),
 ]
