@@ -210,7 +210,20 @@ def test_autograde_round_trip(tmp_path, grading_sandbox):
         plain = html.unescape(re.sub(r"<[^>]+>", "", text))
         leaked = pipeline.leaked_snippets(plain, hidden)
         assert not leaked, f"hidden test source in {student}'s feedback: {leaked[:2]}"
-    # A wrong answer's feedback carries the hidden test's teaching message.
+    # The feedback opens with the judge's summary, before the notebook's first cell, and shows
+    # no library start-up log.
+    alice = html.unescape(
+        re.sub(
+            r"<[^>]+>",
+            " ",
+            (tmp_path / "out" / "feedback" / "alice" / name / f"{name}.html").read_text(),
+        )
+    )
+    first = nbformat.read(pipeline.RELEASES / name / f"{name}.ipynb", 4).cells[0].source
+    heading = first.splitlines()[0].lstrip("# ").strip()
+    assert 0 <= alice.index(f"Your score: {full:g} / {full:g}") < alice.index(heading)
+    assert "oneDNN" not in alice and "cuda" not in alice.lower()
+    # A wrong answer's feedback carries the check's teaching message.
     wrong = library(name)[0]
     ivan = html.unescape(
         (tmp_path / "out" / "feedback" / "ivan" / name / f"{name}.html").read_text()

@@ -38,9 +38,10 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder import notebooks
 from autograder.probes import command, decode, encode, seed_for
 
-REPOSITORY = Path(__file__).resolve().parents[2]
+REPOSITORY = notebooks.REPOSITORY
 #: The most a probe may write back (observations of one program), in bytes.
 MAX_OBSERVATIONS_BYTES = 64 << 20
 
@@ -117,25 +118,13 @@ def checks(assignment: str) -> list[Check]:
 # ------------------------------------------------------------------ what the probe runs
 
 
-def _cells(notebook) -> list:
-    return [c for c in notebook.cells if c.cell_type == "code"]
-
-
-def _meta(cell) -> dict:
-    return cell.metadata.get("nbgrader", {}) or {}
-
-
 def provided_source(instructor) -> str:
-    """The instructor's locked cells that are neither answers nor tests (imports, helpers)."""
-    return "\n\n".join(
-        c.source
-        for c in _cells(instructor)
-        if _meta(c).get("locked") and not _meta(c).get("solution") and not _meta(c).get("grade")
-    )
+    """The instructor's provided cells (imports, setup, helpers), as one program."""
+    return "\n\n".join(c.source for c in notebooks.cells(instructor, "provided"))
 
 
 def solution_ids(instructor) -> list[str]:
-    return [_meta(c)["grade_id"] for c in _cells(instructor) if _meta(c).get("solution")]
+    return [notebooks.grade_id(c) for c in notebooks.cells(instructor, "answer")]
 
 
 #: What a default value, a base class or a decorator argument may be: no call, no lookup
@@ -256,11 +245,9 @@ def student_definitions(source: str, cell: str) -> tuple[str, list[str]]:
 
 def program(instructor, submitted) -> tuple[str, list[str]]:
     """The source the probe runs: the provided cells, then the student's definitions."""
-    answers = {}
-    for cell in _cells(submitted):
-        grade_id = _meta(cell).get("grade_id")
-        if grade_id in solution_ids(instructor) and grade_id not in answers:
-            answers[grade_id] = cell.source
+    answers: dict[str, str] = {}
+    for cell in notebooks.cells(submitted, "answer"):
+        answers.setdefault(notebooks.grade_id(cell), cell.source)
     parts, dropped = [provided_source(instructor)], []
     for grade_id in solution_ids(instructor):
         if grade_id not in answers:
@@ -369,9 +356,8 @@ def judge(
 
 def test_points(instructor) -> dict[str, float]:
     return {
-        _meta(c)["grade_id"]: float(_meta(c).get("points", 0))
-        for c in _cells(instructor)
-        if _meta(c).get("grade")
+        notebooks.grade_id(c): float(notebooks.nbgrader(c).get("points", 0))
+        for c in notebooks.cells(instructor, "test")
     }
 
 
@@ -461,7 +447,7 @@ def main(argv=None) -> int:
     parser.add_argument("assignment")
     parser.add_argument("notebook", nargs="?", help="default: the instructor's solution")
     args = parser.parse_args(argv)
-    solution = REPOSITORY / "solutions" / args.assignment / f"{args.assignment}.ipynb"
+    solution = notebooks.instructor_path(args.assignment)
     notebook = nbformat.read(args.notebook or solution, as_version=4)
     (result,) = judge_notebooks(args.assignment, solution, [notebook])
     for verdict in result.verdicts:
