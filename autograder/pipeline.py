@@ -58,7 +58,7 @@ from autograder import record as course_record
 from autograder import sandbox
 from autograder.record import submission_timestamp
 from gancourse.data import data_dir
-from gancourse.grading import PIPELINE_ENV
+from gancourse.grading import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, PIPELINE_ENV
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 CONFIG = REPOSITORY / "autograder" / "nbgrader_config.py"
@@ -189,7 +189,9 @@ def validate(assignments: list[str] | None = None) -> list[str]:
 
 
 _SECRET_BLOCK = re.compile(
-    r"### BEGIN (SOLUTION|HIDDEN TESTS)(.*?)### END (SOLUTION|HIDDEN TESTS)", re.DOTALL
+    rf"{re.escape(BEGIN_SOLUTION)}()(.*?){re.escape(END_SOLUTION)}"
+    rf"|{re.escape(BEGIN_HIDDEN)}()(.*?){re.escape(END_HIDDEN)}",
+    re.DOTALL,
 )
 
 
@@ -216,8 +218,9 @@ def secret_snippets(assignment: str, hidden_tests_only: bool = False) -> set[tup
     for source in (SOLUTIONS / assignment).glob("*.ipynb"):
         for cell in nbformat.read(source, as_version=4).cells:
             for match in _SECRET_BLOCK.finditer(cell.source):
-                if match.group(1) == "HIDDEN TESTS" or not hidden_tests_only:
-                    blocks.append(lines(match.group(2)))
+                hidden = match.group(3) is not None
+                if hidden or not hidden_tests_only:
+                    blocks.append(lines(match.group(4) if hidden else match.group(2)))
         release = RELEASES / assignment / source.name
         if release.is_file():
             for cell in nbformat.read(release, as_version=4).cells:

@@ -85,8 +85,12 @@ MIN_TEXT_ALLOWANCE = 512
 PASSIVE_TEXT = "text/plain"
 PASSIVE_IMAGES = ("image/png", "image/jpeg")
 
+# nbgrader's markers, named once for the whole course (the autograder and the tests import them).
+BEGIN_SOLUTION = "### BEGIN SOLUTION"
+END_SOLUTION = "### END SOLUTION"
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
 END_HIDDEN = "### END HIDDEN TESTS"
+MARKERS = (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN)
 HIDDEN_NOTE = "# (hidden tests ran here; their messages are shown below)"
 _HIDDEN_REGION = re.compile(
     rf"^[ \t]*{re.escape(BEGIN_HIDDEN)}.*?^[ \t]*{re.escape(END_HIDDEN)}[^\n]*\n?",

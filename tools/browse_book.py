@@ -30,6 +30,8 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from gancourse.grading import MARKERS
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -70,7 +72,7 @@ def book_pages(build: Path) -> list[str]:
     )
 
 
-SECRET_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS")
+SECRET_MARKERS = tuple(marker.removeprefix("### ") for marker in MARKERS)
 _IDS = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']""")
 
 

@@ -28,6 +28,7 @@ at the end, whatever happened.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import json
 import os
@@ -42,6 +43,7 @@ import traceback
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
+from gancourse.grading import BEGIN_SOLUTION, END_SOLUTION
 from tools.browse_book import CHROMIUM, CHROMIUM_ARGS
 from tools.local_hub import REPOSITORY, HubError, LocalHub, free_port
 
@@ -50,7 +52,7 @@ SOLUTION = REPOSITORY / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 LAB_TIMEOUT = 180_000  # ms: the first server of a busy two-core machine takes its time
 VALIDATE_TIMEOUT = 300_000  # ms: Validate runs the whole notebook, TensorFlow import included
 FORMGRADER = ".jp-MainAreaWidget:visible iframe"  # nbgrader's formgrader, in a JupyterLab tab
-_MARKER = re.compile(r"\s*### (BEGIN|END) SOLUTION\s*$")
+_MARKER = re.compile(rf"\s*({re.escape(BEGIN_SOLUTION)}|{re.escape(END_SOLUTION)})\s*$")
 
 
 class E2EError(AssertionError):
@@ -247,6 +249,21 @@ def formgrader_submissions(page) -> dict[str, tuple[str, str]]:
     return table
 
 
+def _submission_id(grading: Path, student: str) -> str:
+    """The formgrader's id of ``student``'s ASSIGNMENT notebook in the course gradebook."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(grading / "gradebook.db")) as db:
+        (found,) = db.execute(
+            "select submitted_notebook.id from submitted_notebook"
+            " join submitted_assignment on submitted_notebook.assignment_id = submitted_assignment.id"
+            " join assignment on submitted_assignment.assignment_id = assignment.id"
+            " where submitted_assignment.student_id = ? and assignment.name = ?",
+            (student, ASSIGNMENT),
+        ).fetchone()
+    return found
+
+
 # The scenario --------------------------------------------------------------------------------------
 def instructor_step(hub: LocalHub, args: list[str], what: str) -> str:
     result = hub.run_as(hub.instructor, args)
@@ -397,6 +414,18 @@ def scenario(run: Run) -> dict:
         scores={s: f"{score[0]:g} / {score[1]:g}" for s, score in formgrader.items()},
         status={s: status for s, (status, _) in table.items()},
     )
+    # The formgrader's view of the blank submission shows each test's points and message.
+    view = teacher.context.new_page()
+    view.goto(
+        f"{hub.url}/user/{hub.instructor}/formgrader/submissions/{_submission_id(grading, blank)}"
+    )
+    shown = view.locator("body").inner_text(timeout=60_000)
+    if "Grader: 0 / 10 points" not in shown or "not written yet" not in shown:
+        raise E2EError(
+            f"the formgrader's view of {blank}'s notebook shows no verdicts:\n{shown[:2000]}"
+        )
+    run.step("instructor-formgrader-verdicts", view)
+    view.close()
     feedback_args = [python, "-m", "autograder.pipeline", "feedback", ASSIGNMENT]
     output = instructor_step(hub, [*feedback_args, "--graded", str(grading / "graded")], "feedback")
     run.step("instructor-released-feedback", None, output=output.strip().splitlines()[-1:])
@@ -431,6 +460,9 @@ def scenario(run: Run) -> dict:
         run.step(f"{student.rsplit('-', 1)[-1]}-feedback", view, score=f"{score[0]} / {score[1]}")
         if score != (expected, 100.0):
             raise E2EError(f"{student} should see {expected} / 100 in the feedback, saw {score}")
+        summary = f"Your score: {expected:g} / 100"
+        if summary not in text or text.index(summary) > text.index("Problem set 1"):
+            raise E2EError(f"{student}'s feedback does not open with the summary:\n{text[:1000]}")
         view.close()
     return {"grades": grades, "formgrader_scores": formgrader, "feedback_scores": scores}
 

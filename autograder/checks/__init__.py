@@ -162,6 +162,7 @@ def _constructor_call(node) -> bool:
     return (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
+        and all(isinstance(n, (ast.Attribute, ast.Name, ast.Load)) for n in ast.walk(node.func))
         and all(_inert(a) for a in node.args)
         and all(_inert(k.value) for k in node.keywords)
     )
