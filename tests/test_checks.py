@@ -139,9 +139,8 @@ def test_a_probe_that_dies_costs_only_the_check_it_was_running():
                 lines.append(_line(index, name, {"ran": name}))
         return "\n".join(lines), ""
 
-    observed, problems = checks.probe_all(
-        "ps1-gan-foundations", ["p0", "p1"], {"a": 1, "b": 2, "c": 3}, run_probe, 60
-    )
+    job = {"programs": ["p0", "p1"], "inputs": {"a": 1, "b": 2, "c": 3}}
+    observed, problems = checks.probe_all(job, run_probe, 60)
     assert calls == [[["a", "b", "c"], ["a", "b", "c"]], [["c"], ["a", "b", "c"]]]
     assert observed[0]["a"] == {"ran": "a"} and observed[0]["c"] == {"ran": "c"}
     assert "stopped" in observed[0]["b"] and problems == ["the probe ended with code -9", ""]
@@ -152,7 +151,7 @@ def test_a_probe_that_reports_nothing_for_a_check_gets_nothing_for_it():
     def run_probe(job, timeout):
         return _line(0, "a", {"ran": "a"}), ""
 
-    observed, _ = checks.probe_all("ps1-gan-foundations", ["p0"], {"a": 1, "b": 2}, run_probe, 60)
+    observed, _ = checks.probe_all({"programs": ["p0"], "inputs": {"a": 1, "b": 2}}, run_probe, 60)
     assert observed[0]["b"] == {"stopped": "this check reported nothing"}
 
 

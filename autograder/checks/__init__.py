@@ -244,12 +244,22 @@ def student_definitions(source: str, cell: str) -> tuple[str, list[str]]:
     return ast.unparse(ast.Module(body=kept, type_ignores=[])), dropped
 
 
+def graded_names(instructor) -> list[str]:
+    """The functions and classes the instructor's answer cells define (what is graded)."""
+    names = []
+    for cell in notebooks.cells(instructor, "answer"):
+        for node in ast.parse(cell.source).body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.append(node.name)
+    return names
+
+
 def program(instructor, submitted) -> tuple[str, list[str]]:
-    """The source the probe runs: the provided cells, then the student's definitions."""
+    """The student's definitions, cell by cell, that the probe runs after the provided cells."""
     answers: dict[str, str] = {}
     for cell in notebooks.cells(submitted, "answer"):
         answers.setdefault(notebooks.grade_id(cell), cell.source)
-    parts, dropped = [provided_source(instructor)], []
+    parts, dropped = [], []
     for grade_id in solution_ids(instructor):
         if grade_id not in answers:
             dropped.append(f"{grade_id}: the answer cell is missing from the notebook")
@@ -273,9 +283,8 @@ def make_inputs(assignment: str) -> tuple[dict, dict]:
     return started, inputs
 
 
-def write_job(path: Path, assignment: str, programs: list[str], plan: list, inputs: dict) -> None:
-    job = {"assignment": assignment, "programs": programs, "plan": plan, "inputs": encode(inputs)}
-    path.write_text(json.dumps(job))
+def write_job(path: Path, job: dict, plan: list) -> None:
+    path.write_text(json.dumps({**job, "plan": plan}))
 
 
 def read_observations(text: str, programs: int) -> list[dict]:
@@ -380,8 +389,14 @@ def judge_notebooks(
     programs, dropped = zip(*(program(instructor, nb) for nb in submitted), strict=True)
     # One set of paused checks per notebook: a check's generator runs once.
     runs = [make_inputs(assignment) for _ in submitted]
-    inputs = runs[0][1]
-    observed, problems = probe_all(assignment, list(programs), inputs, run_probe, timeout)
+    job = {
+        "assignment": assignment,
+        "provided": provided_source(instructor),
+        "graded": graded_names(instructor),
+        "programs": list(programs),
+        "inputs": encode(runs[0][1]),
+    }
+    observed, problems = probe_all(job, run_probe, timeout)
     return [
         Judgement(judge(assignment, started, seen, points), list(left_out), problem)
         for (started, _), seen, left_out, problem in zip(
@@ -390,14 +405,14 @@ def judge_notebooks(
     ]
 
 
-def probe_all(assignment: str, programs: list[str], inputs: dict, run_probe, timeout: float):
+def probe_all(job: dict, run_probe, timeout: float):
     """Every program's observations, and what went wrong in its probe run ("" if nothing).
 
     A probe process that dies, loops or runs out of memory takes down only the check it was
     running: that check gets the problem as its observation and the probe starts again after
     it (each restart costs an import of TensorFlow), within ``timeout`` overall.
     """
-    names = list(inputs)
+    programs, names = job["programs"], list(job["inputs"])
     plan = [list(names) for _ in programs]
     observed: list[dict] = [{} for _ in programs]
     problems = ["" for _ in programs]
@@ -408,11 +423,11 @@ def probe_all(assignment: str, programs: list[str], inputs: dict, run_probe, tim
             text, problem = "", f"the checks took longer than {timeout:.0f} s"
         else:
             with tempfile.TemporaryDirectory(prefix="judge-") as tmp:
-                job = Path(tmp) / "job.json"
-                write_job(job, assignment, programs, plan, inputs)
-                job.chmod(0o644)
+                path = Path(tmp) / "job.json"
+                write_job(path, job, plan)
+                path.chmod(0o644)
                 Path(tmp).chmod(0o755)
-                text, problem = run_probe(job, left)
+                text, problem = run_probe(path, left)
         if len(text.encode()) > MAX_OBSERVATIONS_BYTES * len(programs):
             text, problem = "", "the checks wrote more than the grader reads"
         for index, seen in enumerate(read_observations(text, len(programs))):

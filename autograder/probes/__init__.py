@@ -9,9 +9,10 @@ only when what is reported equals the judge's own reference for the judge's own 
 
     python -I -c "$(BOOTSTRAP)" LIBRARY JOB.json      (see :func:`command`)
 
-JOB.json: ``{"assignment": ..., "programs": [source, ...], "plan": [[probe, ...], ...],
-"inputs": {probe: encoded}}``. Each program runs in a fresh namespace; for each, the probes of
-its plan are called in order and each observation is written to the original standard output as one JSON line
+JOB.json: ``{"assignment": ..., "provided": source, "graded": [name, ...], "programs":
+[source, ...], "plan": [[probe, ...], ...], "inputs": {probe: encoded}}``. Each program (a
+student's definitions) runs in a fresh namespace after the instructor's provided cells; for
+each, the probes of its plan are called in order and each observation is written to the original standard output as one JSON line
 ``{"program": i, "probe": name, "observation": encoded}`` (what the student's code prints goes
 to standard error).
 """
@@ -127,6 +128,10 @@ def _run(job: dict, out) -> None:
         if "keras" in sys.modules:  # each program starts as a fresh process would (names too)
             sys.modules["keras"].backend.clear_session()
         namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+        exec(compile(job["provided"], "<provided>", "exec"), namespace)
+        # What the probe itself uses of the provided cells (data loaders, stand-ins) is taken
+        # as the instructor wrote it, even where the student's code redefines a name.
+        provided = {k: v for k, v in namespace.items() if k not in job["graded"]}
         try:
             exec(compile(program, "<submission>", "exec"), namespace)
             loaded = None
@@ -142,7 +147,7 @@ def _run(job: dict, out) -> None:
                 # overall limit stands behind this, for code that switches the alarm off).
                 signal.alarm(int(job.get("check_timeout", 120)))
                 try:
-                    observation = getattr(probes, name)(namespace, value)
+                    observation = getattr(probes, name)({**namespace, **provided}, value)
                 except BaseException as err:  # noqa: BLE001 - reported, the next probe runs
                     if isinstance(err, KeyboardInterrupt):
                         raise
