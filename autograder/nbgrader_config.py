@@ -58,6 +58,7 @@ from nbgrader.preprocessors import (  # noqa: E402
 from gancourse.grading import (  # noqa: E402
     FEEDBACK_FILTERS,
     FEEDBACK_TEMPLATE,
+    RENDER_FILTERS,
     HideHiddenTests,
     OnlyThroughThePipeline,
     SanitizeOutputs,
@@ -92,12 +93,7 @@ c.GenerateFeedback.preprocessors = [
 # nbconvert's bleach-based cleaner and renders Markdown with raw HTML as text: nbgrader's
 # templates call markdown2html without any sanitiser.
 c.HTMLExporter.sanitize_html = True
-c.HTMLExporter.filters = dict(FEEDBACK_FILTERS)
-# The formgrader's page too takes MathJax from the course's template folder (its own template
-# calls nbconvert's mathjax(), which loads MathJax 2 from a CDN): this folder is searched first.
-c.HTMLExporter.extra_template_paths = [
-    str(repository / "autograder" / "templates" / FEEDBACK_TEMPLATE)
-]
+c.HTMLExporter.filters = dict(RENDER_FILTERS)
 # Feedback pages only (settings under GenerateFeedback reach only the exporter it creates, so
 # the formgrader keeps its own template): MathJax inside the page, no CDN.
 c.GenerateFeedback.HTMLExporter.template_name = FEEDBACK_TEMPLATE
@@ -106,3 +102,9 @@ c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [
     str(nbgrader_template_dir()),
 ]
 c.GenerateFeedback.HTMLExporter.filters = dict(FEEDBACK_FILTERS)
+# So that the course's index.html.j2 can extend nbgrader's by its path, feedback/index.html.j2;
+# and, as nbgrader sets it, where its page finds bootstrap.min.css.
+c.GenerateFeedback.HTMLExporter.extra_template_paths = [
+    str(nbgrader_template_dir()),
+    str(nbgrader_template_dir().parent / "static" / "node_modules" / "bootstrap" / "dist" / "css"),
+]

@@ -379,6 +379,8 @@ class Jail:
             "--symlink", "usr/lib64", "/lib64",
             "--symlink", "usr/sbin", "/sbin",
             "--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache",
+            # Fontconfig's configuration: without it every plot prints a fontconfig error.
+            "--ro-bind-try", "/etc/fonts", "/etc/fonts",
             "--ro-bind", str(STATE / "etc" / "passwd"), "/etc/passwd",
             "--ro-bind", str(STATE / "etc" / "group"), "/etc/group",
             "--ro-bind", "/sys/devices/system/cpu", "/sys/devices/system/cpu",

@@ -92,6 +92,10 @@ class Run:
         self.external: list[str] = []  # requests for anything but 127.0.0.1, all aborted
         self.feedback_external: list[str] = []  # the same, from the feedback pages
         self.feedback_pages: list = []
+        # nbgrader's formgrader page for one submission loads MathJax 2 from a CDN (its template
+        # calls nbconvert's mathjax() with the CDN default); recorded apart, reported, aborted.
+        self.formgrader_pages: list = []
+        self.formgrader_external: list[str] = []
         self.pages: dict[str, object] = {}
         self.started = time.monotonic()
         self.last = self.started
@@ -120,6 +124,8 @@ class Run:
             except Exception:  # a request of no page (a service worker)
                 page = None
             record = self.feedback_external if page in self.feedback_pages else self.external
+            if page in self.formgrader_pages:
+                record = self.formgrader_external
             record.append(route.request.url)
             route.abort()
 
@@ -416,6 +422,7 @@ def scenario(run: Run) -> dict:
     )
     # The formgrader's view of the blank submission shows each test's points and message.
     view = teacher.context.new_page()
+    run.formgrader_pages.append(view)
     view.goto(
         f"{hub.url}/user/{hub.instructor}/formgrader/submissions/{_submission_id(grading, blank)}"
     )
@@ -533,6 +540,9 @@ def main(argv=None) -> int:
         summary["external_requests"] = sorted(set(run.external)) if run else []
         # The feedback pages carry MathJax inside them: they must ask for nothing outside.
         summary["feedback_external_requests"] = sorted(set(run.feedback_external)) if run else []
+        summary["formgrader_external_requests"] = (
+            sorted(set(run.formgrader_external)) if run else []
+        )
         if hub.log.is_file():
             shutil.copy2(hub.log, args.out / "jupyterhub.log")
         (args.out / "summary.json").write_text(json.dumps(summary, indent=1))

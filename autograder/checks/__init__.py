@@ -333,14 +333,18 @@ def _text(data) -> str:
 
 
 def judge(
-    assignment: str, started: dict, observations: dict, points: dict[str, float], problem: str = ""
-) -> list[Verdict]:  # noqa: D417
+    assignment: str,
+    started: dict,
+    observations: dict,
+    points: dict[str, float],
+    graded: tuple[str, ...] = (),
+) -> list[Verdict]:
     """Resume every check with what its probe observed; each decides its test cell's points."""
     verdicts = []
     for item in checks(assignment):
         generator = started[item.grade_id]
         full = float(points[item.grade_id])
-        seen = observations.get(item.probe, {"stopped": f"this check did not run {problem}"})
+        seen = observations.get(item.probe, {"stopped": "this check did not run"})
         if isinstance(seen, dict) and "stopped" in seen:
             verdicts.append(Verdict(item.grade_id, 0.0, full, str(seen["stopped"])))
             continue
@@ -355,7 +359,9 @@ def judge(
         except Exception as err:  # noqa: BLE001 - a check that could not read the observation
             error = seen.get("error") if isinstance(seen, dict) else None
             if error:
-                message = f"your code raised {error}"
+                named = [n for n in graded if n in item.grade_id]
+                function = max(named, key=len) if named else "your code"
+                message = f"{function} raised {error}"
             else:
                 message = f"the grader could not judge this answer ({type(err).__name__}: {err})"
             verdicts.append(Verdict(item.grade_id, 0.0, full, str(message)))
@@ -398,7 +404,7 @@ def judge_notebooks(
     }
     observed, problems = probe_all(job, run_probe, timeout)
     return [
-        Judgement(judge(assignment, started, seen, points), list(left_out), problem)
+        Judgement(judge(assignment, started, seen, points, job["graded"]), list(left_out), problem)
         for (started, _), seen, left_out, problem in zip(
             runs, observed, dropped, problems, strict=True
         )
