@@ -90,6 +90,24 @@ def test_notebook_conventions(name):
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_problem_sets_share_one_shape(name):
+    """The setup cell comes first and is called setup; a short run under grading is flagged by
+    GRADING; the notebook ends with the same "Before you submit" section."""
+    first = ASSIGNMENTS[0]
+    closing = nbformat.read(pipeline.SOLUTIONS / first / f"{first}.ipynb", 4).cells[-1].source
+    notebook = nbformat.read(pipeline.SOLUTIONS / name / f"{name}.ipynb", 4)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert (
+        code[0].metadata["nbgrader"]["grade_id"] == "setup"
+        and code[0].metadata["nbgrader"]["locked"]
+    )
+    flag = [c.source for c in code if "NBGRADER_EXECUTION" in c.source]
+    assert all('GRADING = bool(os.environ.get("NBGRADER_EXECUTION"))' in f for f in flag)
+    assert notebook.cells[-1].cell_type == "markdown" and notebook.cells[-1].source == closing
+    assert closing.startswith("## Before you submit")
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_setup_cell_hides_the_reference_solutions(name):
     """The locked setup cell, which nbgrader restores before grading, switches them off."""
     for folder in (pipeline.SOLUTIONS, pipeline.RELEASES):
