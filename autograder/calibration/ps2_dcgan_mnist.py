@@ -14,19 +14,13 @@ networks' initial weights, the noise and the order of the batches; the check its
     nice -n 10 python autograder/calibration/ps2_dcgan_mnist.py             # 20 seeds each
     python autograder/calibration/ps2_dcgan_mnist.py --seeds 3 --no-save    # a quick look
 
-Band rule, for each statistic of ``STATISTICS``: ``[low - m, high + m]`` with ``low`` and
-``high`` the smallest and largest value over all runs (every implementation, every seed) and
-``m = max(MARGIN_FRACTION * (high - low), MIN_MARGIN)``. Why: a correct step graded with the
-check's one seed is one more draw from the distribution these runs sample (other correct code
-draws its noise in another order, which acts like another seed). With n independent runs a
-new draw lies outside [low, high] with probability about 2 / (n + 1), and runs of one seed are
-close across implementations, so the 80 runs count as fewer; widening by half the range on
-each side makes each band reach about one full range from the mean, 3.4 to 3.9 standard
-deviations in the saved runs, beyond which a roughly normal statistic falls with probability
-under 1e-3, while the wrong steps the bands are meant for (swapped labels, a saturating or
-misdirected generator loss, a network never updated) move a statistic well outside them (see
-the wrong-solution table). ``MIN_MARGIN`` covers round-off differences between CPUs where a
-spread is small.
+    python autograder/calibration/ps2_dcgan_mnist.py --rebuild-bands     # saved runs, no training
+
+The bands follow the course's one rule, ``band`` in ``autograder/calibration/__init__.py``
+(whose docstring says why): each spans every run (every implementation, every seed) and is
+widened on each side by half that range, or by a tenth of the statistic's magnitude where that
+is more. ``--rebuild-bands`` recomputes the summary and the bands from the runs saved in the
+JSON, without training, and records that it did.
 
 Exit status 1 when a run raised or was not finite.
 """
@@ -47,8 +41,7 @@ ASSIGNMENT = "ps2-dcgan-mnist"
 OUTPUT = CALIBRATION / f"{ASSIGNMENT}.json"
 STATISTICS = ["d_loss_first", "d_loss_last", "g_loss_last", "p_real_minus_p_fake"]
 RECORDED = ["fake_mean", "fake_std"]  # saved, not banded (the check tests them loosely)
-MARGIN_FRACTION = 0.5
-MIN_MARGIN = 0.05
+COMMAND = "nice -n 10 python autograder/calibration/ps2_dcgan_mnist.py"
 
 
 def cpu_name() -> str:
@@ -85,6 +78,8 @@ def implementations() -> dict[str, dict]:
 def summarise(runs: list[dict]) -> tuple[dict, dict]:
     import numpy as np
 
+    from autograder.calibration import band
+
     summary, bands = {}, {}
     for name in STATISTICS + RECORDED:
         values = np.array([run[name] for run in runs])
@@ -96,27 +91,18 @@ def summarise(runs: list[dict]) -> tuple[dict, dict]:
             "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
         }
         if name in STATISTICS:
-            margin = max(MARGIN_FRACTION * (high - low), MIN_MARGIN)
-            bands[name] = [round(low - margin, 3), round(high + margin, 3)]
+            bands[name] = band(values)
     return summary, bands
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=20, help="seeds per implementation")
-    parser.add_argument("--no-save", action="store_true", help="print only, do not write JSON")
-    args = parser.parse_args(argv)
-    if args.seeds < 20 and not args.no_save:
-        parser.error("save bands from at least 20 seeds per implementation (or pass --no-save)")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    sys.path.insert(0, str(REPOSITORY))
-
+def train(seeds: int) -> tuple[list[dict], int]:
+    """Every implementation over seeds 0, ..., seeds - 1; the runs and an exit status."""
     from autograder.checks.ps2_dcgan_mnist import TRAINING_RUN, run_statistics
     from autograder.probes.ps2_dcgan_mnist import test_short_training_run
 
     runs, status = [], 0
     for name, namespace in implementations().items():
-        for seed in range(args.seeds):
+        for seed in range(seeds):
             start = time.perf_counter()
             seen = test_short_training_run(namespace, dict(TRAINING_RUN, seed=seed))
             if "raised" in seen:
@@ -129,47 +115,99 @@ def main(argv=None) -> int:
             runs.append(stats)
             shown = "  ".join(f"{key} {stats[key]:7.3f}" for key in STATISTICS + RECORDED)
             print(f"{name:32s} seed {seed:3d}  {shown}  ({stats['seconds']:.1f} s)", flush=True)
-    summary, bands = summarise(runs)
+    return runs, status
 
-    import keras
-    import numpy as np
-    import tensorflow as tf
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=20, help="seeds per implementation")
+    parser.add_argument("--no-save", action="store_true", help="print only, do not write JSON")
+    parser.add_argument(
+        "--rebuild-bands",
+        action="store_true",
+        help="recompute the summary and bands from the runs saved in the JSON, without training",
+    )
+    args = parser.parse_args(argv)
+    if args.seeds < 20 and not (args.no_save or args.rebuild_bands):
+        parser.error("save bands from at least 20 seeds per implementation (or pass --no-save)")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.path.insert(0, str(REPOSITORY))
+
+    from autograder.calibration import RULE
+    from autograder.checks.ps2_dcgan_mnist import TRAINING_RUN
+
+    training_run = dict(TRAINING_RUN, seed="0 .. seeds - 1")
+    saved = None
+    if args.rebuild_bands:
+        saved = json.loads(OUTPUT.read_text())
+        if saved["training_run"] != training_run:
+            print(
+                "error: the saved runs come from another training run; calibrate again",
+                file=sys.stderr,
+            )
+            return 1
+        runs, args.seeds = saved["runs"], saved["seeds"]
+        status = 0 if all(run["all_finite"] for run in runs) else 1
+    else:
+        runs, status = train(args.seeds)
+    summary, bands = summarise(runs)
 
     print(f"\n{len(runs)} runs; statistic, min, max, mean, std, band")
     for name in STATISTICS + RECORDED:
         s = summary[name]
-        band = f"[{bands[name][0]:.3f}, {bands[name][1]:.3f}]" if name in bands else "(recorded)"
+        shown = f"[{bands[name][0]:.3f}, {bands[name][1]:.3f}]" if name in bands else "(recorded)"
         print(
-            f"{name:20s} {s['min']:7.3f} {s['max']:7.3f} {s['mean']:7.3f} {s['std']:7.3f}  {band}"
+            f"{name:20s} {s['min']:7.3f} {s['max']:7.3f} {s['mean']:7.3f} {s['std']:7.3f}  {shown}"
         )
+    if args.no_save:
+        return status
     result = {
         "assignment": ASSIGNMENT,
         "test_cell": "test_short_training_run",
-        "command": "nice -n 10 python autograder/calibration/ps2_dcgan_mnist.py"
-        + (f" --seeds {args.seeds}" if args.seeds != 20 else ""),
-        "band_rule": "[low - m, high + m]: low and high over all runs (every implementation, "
-        f"every seed), m = max({MARGIN_FRACTION} * (high - low), {MIN_MARGIN})",
-        "training_run": dict(TRAINING_RUN, seed="0 .. seeds - 1"),
+        "command": COMMAND + (f" --seeds {args.seeds}" if args.seeds != 20 else ""),
+        "band_rule": RULE,
+        "training_run": training_run,
         "implementations": sorted({run["implementation"] for run in runs}),
         "seeds": args.seeds,
         "runs_total": len(runs),
         "bands": bands,
         "summary": summary,
         "runs": runs,
-        "environment": {
-            "cpu": cpu_name(),
-            "cpu_count": os.cpu_count(),
-            "machine": platform.machine(),
-            "python": platform.python_version(),
-            "tensorflow": tf.__version__,
-            "keras": keras.__version__,
-            "numpy": np.__version__,
-        },
+        "environment": saved["environment"] if saved else environment(),
     }
-    if not args.no_save:
-        OUTPUT.write_text(json.dumps(result, indent=1) + "\n")
-        print(f"wrote {OUTPUT.relative_to(REPOSITORY)}")
+    if saved:
+        result["bands_rebuilt"] = rebuilt(saved)
+    OUTPUT.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"wrote {OUTPUT.relative_to(REPOSITORY)}")
     return status
+
+
+def environment() -> dict:
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    return {
+        "cpu": cpu_name(),
+        "cpu_count": os.cpu_count(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+    }
+
+
+def rebuilt(saved: dict) -> dict:
+    """The record of a --rebuild-bands: the runs were not retrained, the rule is the shared one."""
+    earlier = saved.get("bands_rebuilt", {})
+    return {
+        "how": "bands and summary recomputed from the saved runs, without training, with the "
+        "shared rule of autograder/calibration/__init__.py",
+        "command": f"{COMMAND} --rebuild-bands",
+        "previous_band_rule": earlier.get("previous_band_rule", saved["band_rule"]),
+        "previous_bands": earlier.get("previous_bands", saved["bands"]),
+    }
 
 
 if __name__ == "__main__":

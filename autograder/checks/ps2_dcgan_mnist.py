@@ -701,13 +701,12 @@ def _(rng):
         f"logits and check the learning rates of your step {DYNAMICS}",
     )
     # Bands from autograder/calibration/ps2-dcgan-mnist.json, written by
-    # python autograder/calibration/ps2_dcgan_mnist.py: each spans every calibration run (the
-    # reference step and the correct steps of the wrong-solution library, 20 seeds each) and is
-    # widened on each side by half the spread of those runs, at least 0.05 (see that script).
-    # Why that margin: a further correct run can fall outside [min, max] (runs of one seed are
-    # close across implementations, so the 80 runs count as fewer independent ones); the
-    # spreads measured are 3.4 to 3.9 standard deviations, so the bands reach at least about
-    # 3.4 sd from the mean on each side, beyond which a normal draw falls with probability < 1e-3.
+    # python autograder/calibration/ps2_dcgan_mnist.py with the course's one band rule
+    # (autograder/calibration/__init__.py, which says why): each spans every calibration run
+    # (the reference step and the correct steps of the wrong-solution library, 20 seeds each)
+    # and is widened on each side by half the spread of those runs, or a tenth of the
+    # statistic's magnitude where that is more, so that a further correct run, one more draw
+    # from the same spread, stays inside with high probability.
     calibration = json.loads(CALIBRATION.read_text())
     for name, (low, high) in calibration["bands"].items():
         value = stats[name]

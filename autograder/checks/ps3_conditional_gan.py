@@ -6,7 +6,8 @@ architecture: shapes, dtype, output range, dependence on the noise, the image an
 sampler run on the notebook's stand-in networks, whose initial weights come from here; the step's
 losses and one SGD update are recomputed here in float64. The short training run trains the
 probe's fixed small networks with the student's step; its pass bands are read from
-``autograder/calibration/ps3-conditional-gan.json`` (see ``autograder/calibration/ps3_conditional_gan.py``).
+``autograder/calibration/ps3-conditional-gan.json`` (see ``autograder/calibration/ps3_conditional_gan.py``),
+made with the course's one band rule (``autograder/calibration/__init__.py``).
 """
 
 import json

@@ -5,7 +5,8 @@ the probe are linear or quadratic functions whose weights the judge chose, so th
 penalty, and a linear critic's whole SGD trajectory, are known in closed form; the stand-in
 generator of the training step returns the judge's image for every noise vector until it is
 trained. The short training run is judged against bands calibrated by
-``autograder/calibration/ps4_wgan_gp.py`` and read from ``autograder/calibration/ps4-wgan-gp.json``.
+``autograder/calibration/ps4_wgan_gp.py`` and read from ``autograder/calibration/ps4-wgan-gp.json``,
+made with the course's one band rule (``autograder/calibration/__init__.py``).
 """
 
 import json
