@@ -60,3 +60,20 @@ def band(values) -> list[float]:
     margin = max(RANGE_FRACTION * (high - low), MAGNITUDE_FRACTION * max(abs(low), abs(high)))
     scale = 10**DIGITS
     return [math.floor((low - margin) * scale) / scale, math.ceil((high + margin) * scale) / scale]
+
+
+def cpu_name() -> str:
+    """The CPU's model name and core count, for the record of where the runs were made."""
+    import os
+    import platform
+    from pathlib import Path
+
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model} ({os.cpu_count()} cores)"

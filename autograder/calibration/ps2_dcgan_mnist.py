@@ -44,16 +44,6 @@ RECORDED = ["fake_mean", "fake_std"]  # saved, not banded (the check tests them 
 COMMAND = "nice -n 10 python autograder/calibration/ps2_dcgan_mnist.py"
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def implementations() -> dict[str, dict]:
     """Namespaces of the reference solution and of each correct train_step variant."""
     import nbformat
@@ -186,6 +176,8 @@ def environment() -> dict:
     import keras
     import numpy as np
     import tensorflow as tf
+
+    from autograder.calibration import cpu_name
 
     return {
         "cpu": cpu_name(),

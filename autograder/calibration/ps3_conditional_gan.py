@@ -61,16 +61,6 @@ STATISTICS = [
 COMMAND = "nice -n 10 .venv/bin/python autograder/calibration/ps3_conditional_gan.py"
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def namespaces() -> list[tuple[str, dict]]:
     """The reference's namespace and one per correct step variant, as the grader builds them."""
     import nbformat
@@ -139,7 +129,7 @@ def main(argv=None) -> int:
 
     import numpy as np
 
-    from autograder.calibration import RULE, band
+    from autograder.calibration import RULE, band, cpu_name
     from autograder.checks.ps3_conditional_gan import RUN, RUN_SEED
 
     started = time.perf_counter()

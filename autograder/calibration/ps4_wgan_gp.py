@@ -49,16 +49,6 @@ BANDED = ["gap_after", "gap_gain", "gp_after", "g_loss_last", "generator_change"
 COMMAND = "nice -n 10 python -m autograder.calibration.ps4_wgan_gp"
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def designs() -> dict[str, dict]:
     """The namespaces of the reference solution and of each correct training-step variant."""
     import nbformat
@@ -130,6 +120,8 @@ def environment() -> dict:
     import keras
     import numpy as np
     import tensorflow as tf
+
+    from autograder.calibration import cpu_name
 
     return {
         "cpu": cpu_name(),
