@@ -5,7 +5,7 @@ Run from the repository root (the Makefile does):
     python -m autograder.pipeline generate [ASSIGNMENT ...]
     python -m autograder.pipeline validate [ASSIGNMENT ...]
     python -m autograder.pipeline autograde SUBMISSIONS OUT [--jobs N] [--timeout S]
-                                     [--memory-mb M] [--cell-timeout S]
+                                     [--memory-mb M] [--cell-timeout S] [--checks-timeout S]
                                      [--no-course-gradebook]
     python -m autograder.pipeline feedback ASSIGNMENT [--graded OUT]
 
@@ -1061,6 +1061,9 @@ def main(argv=None) -> int:
     auto.add_argument("--memory-mb", type=int, default=4096, help="memory per submission")
     auto.add_argument("--cell-timeout", type=int, default=120, help="seconds per cell")
     auto.add_argument(
+        "--checks-timeout", type=float, default=300, help="seconds for the checks of a notebook"
+    )
+    auto.add_argument(
         "--no-sandbox",
         dest="sandboxed",
         action="store_false",
@@ -1108,7 +1111,7 @@ def main(argv=None) -> int:
                 print("\n".join(problems), file=sys.stderr)
                 return 1
         elif args.command == "autograde":
-            limits = Limits(args.timeout, args.memory_mb, args.cell_timeout)
+            limits = Limits(args.timeout, args.memory_mb, args.cell_timeout, args.checks_timeout)
             rows = autograde(
                 args.submissions,
                 args.out,
