@@ -5,9 +5,7 @@ the library, untouched releases, a non-notebook, a deleted test cell), grades it
 ``autograder.pipeline.autograde`` (parallel workers, each submission's kernel in its sandbox,
 limits, feedback) and once with
 ``nbgrader autograde`` over the same folder (one process, students one after another, no
-feedback), and prints JSON with both wall times and their ratio. ``--hidden-from REV`` has
-nbgrader grade with the instructor's notebook of an earlier revision whose hidden tests ran in
-the kernel, so that both sides check the same values.
+feedback), and prints JSON with both wall times and their ratio.
 
     .venv/bin/python -m tools.bench_autograde --assignment ps1-gan-foundations --students 40
 """
@@ -67,41 +65,11 @@ def make_class(assignment: str, students: int, folder: Path) -> dict[str, str]:
     return kinds
 
 
-def nbgrader_sequential(
-    assignment: str, submissions: Path, work: Path, hidden_from: str | None = None
-) -> float:
-    """nbgrader's own autograde over the same folder: one command, students in sequence.
-
-    With ``hidden_from`` (a git revision), the instructor's notebook is taken from that
-    revision, when its hidden tests still ran in the student's kernel: plain nbgrader's way of
-    checking the same values, the work the pipeline's two phases replace.
-    """
+def nbgrader_sequential(assignment: str, submissions: Path, work: Path) -> float:
+    """nbgrader's own autograde over the same folder: one command, students in sequence."""
     template = work / "template"
     template.mkdir(parents=True)
-    if hidden_from is None:
-        pipeline.generate([assignment], work=template, release=template / "release")
-    else:
-        source = template / "source" / assignment
-        source.mkdir(parents=True)
-        notebook = f"solutions/{assignment}/{assignment}.ipynb"
-        (source / f"{assignment}.ipynb").write_bytes(
-            subprocess.run(
-                ["git", "show", f"{hidden_from}:{notebook}"],
-                cwd=pipeline.REPOSITORY,
-                capture_output=True,
-                check=True,
-            ).stdout
-        )
-        args = [
-            "generate_assignment",
-            assignment,
-            "--force",
-            f"--CourseDirectory.source_directory={template / 'source'}",
-            f"--CourseDirectory.release_directory={template / 'release'}",
-        ]
-        result = pipeline.run_nbgrader(args, work=template)
-        if result.returncode != 0:
-            raise SystemExit(f"generate from {hidden_from} failed:\n{result.stderr[-2000:]}")
+    pipeline.generate([assignment], work=template, release=template / "release")
     shutil.copytree(submissions, template / "submitted")
     command = [
         sys.executable,
@@ -143,12 +111,6 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--no-sandbox", dest="sandboxed", action="store_false", help="grade unsandboxed (trusted)"
     )
-    parser.add_argument(
-        "--hidden-from",
-        metavar="REV",
-        help="nbgrader grades with the instructor's notebook of git revision REV, whose hidden "
-        "tests ran in the kernel (9c2230d: the last one), instead of the current visible tests",
-    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="bench-autograde-") as tmp:
@@ -163,9 +125,7 @@ def main(argv=None) -> int:
             sandboxed=args.sandboxed,
         )
         ours = time.perf_counter() - start
-        theirs = nbgrader_sequential(
-            args.assignment, root / "submitted", root / "nbgrader", args.hidden_from
-        )
+        theirs = nbgrader_sequential(args.assignment, root / "submitted", root / "nbgrader")
     statuses: dict[str, int] = {}
     for row in rows:
         statuses[row.status] = statuses.get(row.status, 0) + 1
@@ -188,11 +148,7 @@ def main(argv=None) -> int:
                 "pipeline_includes": "generate, parallel autograde, feedback HTML, grades.csv",
                 "nbgrader_sequential_seconds": round(theirs, 1),
                 "nbgrader_includes": "autograde only (no feedback)",
-                "nbgrader_tests": (
-                    f"visible and hidden tests in the kernel, as of {args.hidden_from}"
-                    if args.hidden_from
-                    else "the visible tests (the checks are not in the notebook)"
-                ),
+                "nbgrader_tests": "the visible tests (the checks are not in the notebook)",
                 "pipeline_tests": "phase 1 (the notebook, visible tests) and phase 2 (the checks)",
                 "speedup": round(theirs / ours, 2),
             },

@@ -73,8 +73,11 @@ def _built(seen: dict, name: str, book: str) -> None:
     )
 
 
-def _leaky(layers: list) -> bool:
-    return any(layer["leaky_relu"] or "leaky" in layer["activation"].lower() for layer in layers)
+def _leaky(seen: dict) -> bool:
+    """A LeakyReLU layer or activation, or (a subclassed model) a LeakyRelu op in its call."""
+    layers = seen["layers"]
+    named = any(layer["leaky_relu"] or "leaky" in layer["activation"].lower() for layer in layers)
+    return named or "LeakyRelu" in seen.get("ops", [])
 
 
 def _params(seen, name: str, limit: int, book: str) -> None:
@@ -155,7 +158,7 @@ def _(rng):
         f"no BatchNormalization layer found: the DCGAN generator normalises every hidden layer {GENERATOR}",
     )
     require(
-        _leaky(layers),
+        _leaky(seen),
         f"no LeakyReLU found in the generator: the contract asks for LeakyReLU hidden activations {GENERATOR}",
     )
     _params(seen, "generator", 3_000_000, GENERATOR)
@@ -222,7 +225,7 @@ def _(rng):
         f"no strided Conv2D layer found: a DCGAN discriminator downsamples with strided convolutions {DISCRIMINATOR}",
     )
     require(
-        _leaky(layers),
+        _leaky(seen),
         f"no LeakyReLU found in the discriminator: the contract asks for LeakyReLU activations {DISCRIMINATOR}",
     )
     require(

@@ -80,6 +80,19 @@ def _layer_facts(model) -> list:
     return found
 
 
+def _graph_ops(model, x) -> list:
+    """The kinds of TensorFlow operation one call of the model runs (a subclassed model's
+    ``tf.nn.leaky_relu`` shows here, not among its layers)."""
+    import tensorflow as tf
+
+    traced, error = attempt(
+        lambda: tf.function(lambda t: model(t, training=False)).get_concrete_function(x)
+    )
+    if error:
+        return []
+    return sorted({op.type for op in traced.graph.get_operations()})
+
+
 def _output(model, x, training=False) -> dict:
     """One call of a model: its output's shape, dtype and values, or the error."""
     import tensorflow as tf
@@ -147,6 +160,7 @@ def test_build_generator(ns, inputs):
     found["output"] = _output(generator, z)
     found["other_output"] = _output(generator, tf.constant(inputs["z_other"]))
     found["layers"] = _layer_facts(generator)
+    found["ops"] = _graph_ops(generator, z)
     found["params"] = _count_params(generator)
     found["gradients"] = _gradients(generator, z)
     small, built = _build(ns, "build_generator", latent_dim=inputs["small_latent_dim"])
@@ -171,6 +185,7 @@ def test_build_discriminator(ns, inputs):
     found["output"] = _output(discriminator, images)
     found["five"] = _output(discriminator, images[:5])
     found["layers"] = _layer_facts(discriminator)
+    found["ops"] = _graph_ops(discriminator, images)
     found["params"] = _count_params(discriminator)
     found["gradients"] = _gradients(discriminator, images)
     big, built = _build(ns, "build_discriminator")

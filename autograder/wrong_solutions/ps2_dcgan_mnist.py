@@ -8,6 +8,35 @@ from autograder.wrong_solutions import CorrectVariant, WrongSolution
 
 WRONG_SOLUTIONS = [
     WrongSolution(
+        name="generator-relu-in-call",
+        function="build_generator",
+        source="""
+class Generator(keras.Model):
+    def __init__(self, latent_dim=100, **kwargs):
+        super().__init__(**kwargs)
+        self.project = keras.layers.Dense(7 * 7 * 64, use_bias=False)
+        self.norm0 = keras.layers.BatchNormalization()
+        self.up1 = keras.layers.Conv2DTranspose(32, 4, strides=2, padding="same", use_bias=False)
+        self.norm1 = keras.layers.BatchNormalization()
+        self.up2 = keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same")
+
+    def call(self, z, training=False):
+        x = tf.nn.relu(self.norm0(self.project(z), training=training))
+        x = tf.reshape(x, (-1, 7, 7, 64))
+        x = tf.nn.relu(self.norm1(self.up1(x), training=training))
+        return tf.tanh(self.up2(x))
+
+
+def build_generator(latent_dim=100):
+    model = Generator(latent_dim)
+    model(tf.zeros((1, latent_dim)))
+    return model
+""",
+        expect="LeakyReLU",
+        origin="PyTorch DCGAN ports: F.relu in the generator's forward(), where this contract "
+        "asks for LeakyReLU",
+    ),
+    WrongSolution(
         name="discriminator-sigmoid-output",
         function="build_discriminator",
         source="""
@@ -432,6 +461,34 @@ def build_generator(latent_dim=100):
         "kernels, narrower",
     ),
     CorrectVariant(
+        name="subclassed-generator-functional-activations",
+        function="build_generator",
+        source="""
+class Generator(keras.Model):
+    def __init__(self, latent_dim=100, **kwargs):
+        super().__init__(**kwargs)
+        self.project = keras.layers.Dense(7 * 7 * 128, use_bias=False)
+        self.norm0 = keras.layers.BatchNormalization()
+        self.up1 = keras.layers.Conv2DTranspose(64, 4, strides=2, padding="same", use_bias=False)
+        self.norm1 = keras.layers.BatchNormalization()
+        self.up2 = keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same")
+
+    def call(self, z, training=False):
+        x = tf.nn.leaky_relu(self.norm0(self.project(z), training=training), alpha=0.2)
+        x = tf.reshape(x, (-1, 7, 7, 128))
+        x = tf.nn.leaky_relu(self.norm1(self.up1(x), training=training), alpha=0.2)
+        return tf.tanh(self.up2(x))
+
+
+def build_generator(latent_dim=100):
+    model = Generator(latent_dim)
+    model(tf.zeros((1, latent_dim)))
+    return model
+""",
+        origin="a subclassed model whose call() applies tf.nn.leaky_relu and tf.tanh as "
+        "functions (no activation layers to find), as PyTorch ports write F.leaky_relu",
+    ),
+    CorrectVariant(
         name="tf-tutorial-discriminator",
         function="build_discriminator",
         source="""
@@ -496,6 +553,29 @@ def build_discriminator():
     return Discriminator()
 """,
         origin="a subclassed keras.Model discriminator, 3x3 kernels, unbuilt until first called",
+    ),
+    CorrectVariant(
+        name="subclassed-discriminator-functional-activations",
+        function="build_discriminator",
+        source="""
+class Critic(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.conv1 = keras.layers.Conv2D(64, 4, strides=2, padding="same")
+        self.conv2 = keras.layers.Conv2D(128, 4, strides=2, padding="same")
+        self.drop = keras.layers.Dropout(0.3)
+        self.logit = keras.layers.Dense(1)
+
+    def call(self, images, training=False):
+        x = keras.ops.leaky_relu(self.conv1(images), negative_slope=0.2)
+        x = self.drop(keras.ops.leaky_relu(self.conv2(x), negative_slope=0.2), training=training)
+        return self.logit(keras.ops.reshape(x, (-1, 7 * 7 * 128)))
+
+
+def build_discriminator():
+    return Critic()
+""",
+        origin="a subclassed model whose call() applies keras.ops.leaky_relu as a function",
     ),
     CorrectVariant(
         name="tf-tutorial-step-cross-entropy",
