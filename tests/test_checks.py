@@ -167,3 +167,16 @@ def test_judge_turns_observations_into_points():
     messages = {v.grade_id: v.message for v in verdicts}
     assert "ValueError: nope" in messages["test_preprocess_images"]
     assert messages["test_make_dataset"] == "not run here"
+
+
+@pytest.mark.slow
+def test_an_answer_cell_that_fails_to_load_costs_only_what_it_defines():
+    """An import of a missing module at the top of one answer cell: every function still judged."""
+    assignment = ASSIGNMENTS[0]
+    notebook = notebooks.answered_release(assignment)
+    first = notebooks.cells(notebook, "answer")[0]
+    first.source = "import a_module_nobody_installed\n" + first.source
+    (judgement,) = checks.judge_notebooks(
+        assignment, notebooks.instructor_path(assignment), [notebook]
+    )
+    assert judgement.score == sum(v.max_points for v in judgement.verdicts), judgement.verdicts

@@ -254,8 +254,9 @@ def graded_names(instructor) -> list[str]:
     return names
 
 
-def program(instructor, submitted) -> tuple[str, list[str]]:
-    """The student's definitions, cell by cell, that the probe runs after the provided cells."""
+def program(instructor, submitted) -> tuple[list[tuple[str, str]], list[str]]:
+    """The student's definitions, ``(cell, source)`` in order, that the probe runs after the
+    provided cells; and what was left out."""
     answers: dict[str, str] = {}
     for cell in notebooks.cells(submitted, "answer"):
         answers.setdefault(notebooks.grade_id(cell), cell.source)
@@ -265,9 +266,9 @@ def program(instructor, submitted) -> tuple[str, list[str]]:
             dropped.append(f"{grade_id}: the answer cell is missing from the notebook")
             continue
         source, left_out = student_definitions(answers[grade_id], grade_id)
-        parts.append(source)
+        parts.append((grade_id, source))
         dropped += left_out
-    return "\n\n".join(parts), dropped
+    return parts, dropped
 
 
 # ------------------------------------------------------------------ running and judging

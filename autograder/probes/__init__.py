@@ -10,7 +10,7 @@ only when what is reported equals the judge's own reference for the judge's own 
     python -I -c "$(BOOTSTRAP)" LIBRARY JOB.json      (see :func:`command`)
 
 JOB.json: ``{"assignment": ..., "provided": source, "graded": [name, ...], "programs":
-[source, ...], "plan": [[probe, ...], ...], "inputs": {probe: encoded}}``. Each program (a
+[[[cell, source], ...], ...], "plan": [[probe, ...], ...], "inputs": {probe: encoded}}``. Each program (a
 student's definitions) runs in a fresh namespace after the instructor's provided cells; for
 each, the probes of its plan are called in order and each observation is written to the original standard output as one JSON line
 ``{"program": i, "probe": name, "observation": encoded}`` (what the student's code prints goes
@@ -19,6 +19,7 @@ to standard error).
 
 from __future__ import annotations
 
+import ast
 import base64
 import importlib
 import json
@@ -132,28 +133,31 @@ def _run(job: dict, out) -> None:
         # What the probe itself uses of the provided cells (data loaders, stand-ins) is taken
         # as the instructor wrote it, even where the student's code redefines a name.
         provided = {k: v for k, v in namespace.items() if k not in job["graded"]}
-        try:
-            exec(compile(program, "<submission>", "exec"), namespace)
-            loaded = None
-        except BaseException as err:  # noqa: BLE001 - the student's definitions did not load
-            loaded = describe(err)
+        # Statement by statement: one that fails (an import of a module that is not installed)
+        # costs only what it would have defined.
+        failed = []
+        for cell, source in program:
+            for statement in ast.parse(source).body:
+                try:
+                    module = ast.Module(body=[statement], type_ignores=[])
+                    exec(compile(module, f"<{cell}>", "exec"), namespace)
+                except BaseException as err:  # noqa: BLE001 - reported with every error below
+                    first = ast.unparse(statement).splitlines()[0][:60]
+                    failed.append(f"in answer cell {cell}, `{first}` failed: {describe(err)}")
         for name in plan:
             value = inputs[name]
-            if loaded is not None:
-                observation = {"error": f"the notebook's definitions did not load: {loaded}"}
-            else:
-                _reseed(name)
-                # A check that loops is stopped here, so the next one still runs (the grader's
-                # overall limit stands behind this, for code that switches the alarm off).
-                signal.alarm(int(job.get("check_timeout", 120)))
-                try:
-                    observation = getattr(probes, name)({**namespace, **provided}, value)
-                except BaseException as err:  # noqa: BLE001 - reported, the next probe runs
-                    if isinstance(err, KeyboardInterrupt):
-                        raise
-                    observation = {"error": describe(err)}
-                finally:
-                    signal.alarm(0)
+            _reseed(name)
+            # A check that loops is stopped here, so the next one still runs (the grader's
+            # overall limit stands behind this, for code that switches the alarm off).
+            signal.alarm(int(job.get("check_timeout", 120)))
+            try:
+                observation = getattr(probes, name)({**namespace, **provided}, value)
+            except BaseException as err:  # noqa: BLE001 - reported, the next probe runs
+                if isinstance(err, KeyboardInterrupt):
+                    raise
+                observation = {"error": "; ".join([describe(err), *failed])}
+            finally:
+                signal.alarm(0)
             line = {"program": index, "probe": name, "observation": encode(observation)}
             out.write(json.dumps(line) + "\n")
             out.flush()
