@@ -14,6 +14,7 @@ same jail (its processes killed first), and the verdicts are written where nbgra
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -101,6 +102,13 @@ def plain(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
+@functools.cache
+def _book():
+    from gancourse.book_refs import Book
+
+    return Book.load(REPOSITORY)
+
+
 def book_link(reference: str) -> str:
     """A Markdown link to the book section (``$GANCOURSE_BOOK_URL`` is the published book's
     address); the reference as text where no address is set or the reference is unknown."""
@@ -109,10 +117,10 @@ def book_link(reference: str) -> str:
     if not base:
         return f"*{label}*"
     try:
-        from gancourse.book_refs import Book, parse_targets
+        from gancourse.book_refs import parse_targets
 
         target = parse_targets(reference)[0]
-        url = Book.load(REPOSITORY).resolve(target.page, target.heading)
+        url = _book().resolve(target.page, target.heading)
     except Exception:  # a reference the book's tests would reject: shown, not linked
         return f"*{label}*"
     return f"[{label}]({base}/{url})"

@@ -180,3 +180,25 @@ def test_an_answer_cell_that_fails_to_load_costs_only_what_it_defines():
         assignment, notebooks.instructor_path(assignment), [notebook]
     )
     assert judgement.score == sum(v.max_points for v in judgement.verdicts), judgement.verdicts
+
+
+def test_summary_links_the_book_and_shows_student_text_literally(monkeypatch):
+    from autograder import judging
+
+    monkeypatch.setenv("GANCOURSE_BOOK_URL", "https://course.example/book/")
+    message = "got [click](javascript:x) $x$ <b>: use tanh (book: Conventions, 'Images are float32 in [-1, 1]')"
+    verdicts = [
+        checks.Verdict("test_preprocess_images", 0.0, 10.0, message),
+        checks.Verdict("test_make_dataset", 15.0, 15.0),
+    ]
+    instructor = notebooks.read(notebooks.instructor_path(ASSIGNMENTS[0]))
+    text = judging.summary_markdown(
+        checks.Judgement(verdicts, ["cell, line 3: a loop"]), instructor
+    )
+    assert text.startswith("## Your score: 15 / 25")
+    assert "\\[click\\](javascript:x) \\$x\\$ \\<b\\>" in text
+    assert "(https://course.example/book/book/conventions.html#" in text
+    assert "| ✔ `make_dataset` | 15 / 15 | every check passed |" in text
+    assert "- cell, line 3: a loop" in text
+    monkeypatch.delenv("GANCOURSE_BOOK_URL")
+    assert "*book: Conventions" in judging.summary_markdown(checks.Judgement(verdicts), instructor)
