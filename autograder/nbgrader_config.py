@@ -59,6 +59,7 @@ from gancourse.grading import (  # noqa: E402
     FEEDBACK_FILTERS,
     FEEDBACK_TEMPLATE,
     RENDER_FILTERS,
+    AwaitTheJudge,
     HideHiddenTests,
     OnlyThroughThePipeline,
     SanitizeOutputs,
@@ -77,6 +78,7 @@ c.Autograde.autograde_preprocessors = [
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
+    AwaitTheJudge,  # phase 1 decides nothing: autograder/judging.py writes the points
     SaveAutoGrades,
     AssignLatePenalties,
     CheckCellMetadata,

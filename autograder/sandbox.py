@@ -442,7 +442,9 @@ class Jail:
         mounts = [*self.mounts, *([(str(files), str(files))] if files else [])]
         jail, kills = Jail(**{**asdict(self), "mounts": mounts}), self._oom_kills()
         try:
-            result = subprocess.run(jail.command(argv), capture_output=True, timeout=timeout)
+            result = subprocess.run(
+                jail.command(argv), stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout
+            )
         except subprocess.TimeoutExpired as err:
             self.kill_all()
             return (err.stdout or b"").decode(

@@ -149,6 +149,25 @@ class StderrIsNotFailure(NbGraderPreprocessor):
         return cell, resources
 
 
+class AwaitTheJudge(NbGraderPreprocessor):
+    """Phase 1 decides no point: each test cell's outputs become "not judged yet" (an error,
+    so nbgrader's SaveAutoGrades records 0) until ``autograder/judging.py`` writes the checks'
+    verdict in their place. Whatever the student's code printed or faked there (an
+    ``execute_result`` of 100, a cleared error) is gone before nbgrader reads it."""
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if _is_test_cell(cell):
+            cell.outputs = [
+                NotebookNode(
+                    output_type="error",
+                    ename="NotJudgedYet",
+                    evalue="the grader's checks decide this cell's points",
+                    traceback=[],
+                )
+            ]
+        return cell, resources
+
+
 class HideHiddenTests(NbGraderPreprocessor):
     """Remove hidden-test source and tracebacks from test cells before feedback is rendered."""
 

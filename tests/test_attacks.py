@@ -54,7 +54,7 @@ pytestmark = [
 ]
 
 ASSIGNMENT = "ps1-gan-foundations"
-LIMITS = pipeline.Limits(timeout=300, memory_mb=2500, cell_timeout=60)
+LIMITS = pipeline.Limits(timeout=300, memory_mb=2500, cell_timeout=60, checks_timeout=150)
 JOBS = 2
 # The detached attacks sleep, then try for a while: wait longer than both after the run.
 SETTLE_S = attacks.DETACHED_SLEEP_S + attacks.DETACHED_TRIES_S + 5

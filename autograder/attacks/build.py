@@ -86,7 +86,6 @@ SUBMISSIONS = (
             "course_package",
             "grade_files",
             "delete_setup_cell",
-            "print_history",
         ),
         answered=True,
     ),
