@@ -31,7 +31,6 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPOSITORY / "solutions"
 #: The first cell of every graded notebook: the summary the student reads first.
 SUMMARY_ID = "gancourse-summary"
-BOOK_REFERENCE = re.compile(r"\(book: ([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$")
 
 
 def probe_runner(jail, library: str, timeout: float):
@@ -87,11 +86,15 @@ def _function_of(grade_id: str, solutions: list[str]) -> str:
 
 
 def split_reference(message: str) -> tuple[str, str]:
-    """``(text, reference)`` of a message that ends in ``(book: Page, 'Heading')``."""
-    match = BOOK_REFERENCE.search(message)
-    if not match:
+    """``(text, targets)`` of a message that ends in a book reference (see
+    ``gancourse/book_refs.py`` for the form); ``(message, "")`` when it does not."""
+    from gancourse.book_refs import REFERENCE
+
+    found = list(REFERENCE.finditer(message))
+    if not found or message[found[-1].end() :].strip():
         return message, ""
-    return message[: match.start()].rstrip(), match.group(1)
+    start = message.rfind("(", 0, found[-1].start())
+    return message[: max(start, 0)].rstrip(), found[-1].group("targets").strip()
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|$~#!])")

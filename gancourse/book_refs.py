@@ -70,7 +70,13 @@ MARKER = re.compile(r"\bbook:", re.IGNORECASE)
 DEFAULT_SCOPE = ("solutions", "assignments", "autograder", "gancourse")
 SUFFIXES = {".py", ".ipynb", ".md", ".j2", ".html"}
 # autograder/work is nbgrader's working state; this module describes the syntax, with examples.
-SKIPPED = {"autograder/work", "__pycache__", ".ipynb_checkpoints", "gancourse/book_refs.py"}
+SKIPPED = {
+    "autograder/work",
+    "__pycache__",
+    ".ipynb_checkpoints",
+    "gancourse/book_refs.py",
+    "autograder/judging.py",  # renders references into the feedback's summary: names the form
+}
 
 
 class BookReferenceError(ValueError):
