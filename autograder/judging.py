@@ -79,12 +79,6 @@ def record(work: Path, assignment: str, student: str, judgements: dict[str, Judg
         nbformat.write(nb, path)
 
 
-def _function_of(grade_id: str, solutions: list[str]) -> str:
-    """The graded function a test cell checks: the longest answer cell id its id contains."""
-    named = [s for s in solutions if s in grade_id]
-    return max(named, key=len) if named else grade_id.removeprefix("test_").replace("_", " ")
-
-
 def split_reference(message: str) -> tuple[str, str]:
     """``(text, targets)`` of a message that ends in a book reference (see
     ``gancourse/book_refs.py`` for the form); ``(message, "")`` when it does not."""
@@ -134,7 +128,9 @@ def summary_markdown(judgement: Judgement, instructor) -> str:
     solutions = checks.solution_ids(instructor)
     by_function: dict[str, list] = {}
     for verdict in judgement.verdicts:
-        by_function.setdefault(_function_of(verdict.grade_id, solutions), []).append(verdict)
+        function = checks.function_of(verdict.grade_id, solutions)
+        function = function or verdict.grade_id.removeprefix("test_").replace("_", " ")
+        by_function.setdefault(function, []).append(verdict)
     full = sum(v.max_points for v in judgement.verdicts)
     lines = [
         f"## Your score: {judgement.score:g} / {full:g}",

@@ -56,6 +56,7 @@ from pathlib import Path
 
 from autograder import record as course_record
 from autograder import sandbox
+from autograder.checks import module_name
 from autograder.record import submission_timestamp
 from gancourse.data import data_dir
 from gancourse.grading import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, PIPELINE_ENV
@@ -211,7 +212,7 @@ def secret_snippets(assignment: str, hidden_tests_only: bool = False) -> set[tup
     def lines(text):
         return [line.strip() for line in text.splitlines() if len(line.strip()) > 12]
 
-    checks = REPOSITORY / "autograder" / "checks" / f"{assignment.replace('-', '_')}.py"
+    checks = REPOSITORY / "autograder" / "checks" / f"{module_name(assignment)}.py"
     # The hidden checks; their short lines are idioms (`return float(`), not code worth hiding.
     blocks = [[x for x in lines(checks.read_text()) if len(x) > 24]] if checks.is_file() else []
     public: set[str] = set()

@@ -446,7 +446,6 @@ class Jail:
                 jail.command(argv), stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout
             )
         except subprocess.TimeoutExpired as err:
-            self.kill_all()
             return (err.stdout or b"").decode(
                 "utf-8", "replace"
             ), f"took longer than {timeout:.0f} s"

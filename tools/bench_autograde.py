@@ -25,6 +25,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import notebooks, pipeline
+from autograder.calibration import cpu_name
 from autograder.wrong_solutions import library
 
 
@@ -92,17 +93,6 @@ def nbgrader_sequential(assignment: str, submissions: Path, work: Path) -> float
     return time.perf_counter() - start
 
 
-def _cpu() -> str:
-    """The CPU's model name and core count, for the record of where a ratio was measured."""
-    model = "unknown CPU"
-    with open("/proc/cpuinfo") as cpuinfo:
-        for line in cpuinfo:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{model} ({os.cpu_count()} cores)"
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", default="ps1-gan-foundations")
@@ -136,7 +126,7 @@ def main(argv=None) -> int:
     print(
         json.dumps(
             {
-                "cpu": _cpu(),
+                "cpu": cpu_name(),
                 "assignment": args.assignment,
                 "sandbox": args.sandboxed,
                 "submissions": len(kinds),

@@ -106,6 +106,12 @@ class Judgement:
         }
 
 
+def function_of(grade_id: str, names) -> str | None:
+    """The graded function a test cell checks: the longest of ``names`` its id contains."""
+    named = [name for name in names if name in grade_id]
+    return max(named, key=len) if named else None
+
+
 def module_name(assignment: str) -> str:
     return assignment.replace("-", "_")
 
@@ -360,8 +366,7 @@ def judge(
         except Exception as err:  # noqa: BLE001 - a check that could not read the observation
             error = seen.get("error") if isinstance(seen, dict) else None
             if error:
-                named = [n for n in graded if n in item.grade_id]
-                function = max(named, key=len) if named else "your code"
+                function = function_of(item.grade_id, graded) or "your code"
                 message = f"{function} raised {error}"
             else:
                 message = f"the grader could not judge this answer ({type(err).__name__}: {err})"
