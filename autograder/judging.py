@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 from pathlib import Path
 
@@ -107,9 +106,12 @@ def _book():
 
 
 def book_link(reference: str) -> str:
-    """A Markdown link to the book section (``$GANCOURSE_BOOK_URL`` is the published book's
-    address); the reference as text where no address is set or the reference is unknown."""
-    base = os.environ.get("GANCOURSE_BOOK_URL", "").rstrip("/")
+    """A Markdown link to the book section at the published book's address (``addresses.toml``
+    or ``$GANCOURSE_BOOK_URL``); the reference as text where no address is set or the
+    reference is unknown."""
+    from gancourse.addresses import load
+
+    base = load().book_url.rstrip("/")
     label = plain("book: " + reference.split(";")[0].strip())
     if not base:
         return f"*{label}*"
