@@ -91,7 +91,7 @@ c.GenerateFeedback.preprocessors = [
 ]
 
 # Rendering. Every HTMLExporter that reads this file, the feedback's and the formgrader's (it
-# loads nbgrader_config.py through deploy/jupyter/instructors/), sanitises outputs with
+# loads nbgrader_config.py through deploy/jupyter/grader/), sanitises outputs with
 # nbconvert's bleach-based cleaner and renders Markdown with raw HTML as text: nbgrader's
 # templates call markdown2html without any sanitiser.
 c.HTMLExporter.sanitize_html = True

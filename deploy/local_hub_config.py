@@ -11,7 +11,12 @@ everything is. On top of the course configuration (jupyterhub_config.py beside t
 - as root, each user's server runs as that system user (their homes are in the state folder);
   otherwise every server runs as you, each in its own folder (SimpleLocalProcessSpawner);
 - deploy/jupyter/etc stands in for /etc/jupyter (course id, exchange), so nothing outside the
-  repository and the state folder changes; the exchange is a folder in the state folder.
+  repository and the state folder changes; the exchange is a folder in the state folder;
+- it is nbgrader's "One Class, One Grader": no grader service, the instructor's own server is the
+  grader (deploy/jupyter/local-hub/ then deploy/jupyter/grader/ first on its JUPYTER_CONFIG_PATH),
+  with the formgrader in a JupyterLab tab, which needs the frame header that only
+  deploy/jupyter/local-hub/ sets (its docstring says why it is kept out of the hub recipes);
+- the datasets and weights are this repository's data/ (the course's users run its .venv).
 """
 
 import json
@@ -21,6 +26,8 @@ from pathlib import Path
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
 DEPLOY = Path(__file__).resolve().parent
+# Read by jupyterhub_config.py: the user servers' "student edition" is this repository.
+os.environ.setdefault("GANCOURSE_USER_EDITION_DIR", str(DEPLOY.parent))
 load_subconfig(str(DEPLOY / "jupyterhub_config.py"))  # noqa: F821 (provided by traitlets)
 
 env = os.environ
@@ -45,7 +52,10 @@ c.JupyterHub.cleanup_servers = True  # stopping the hub stops every user's serve
 c.JupyterHub.authenticator_class = "shared-password"
 c.SharedPasswordAuthenticator.user_password = env["GANCOURSE_HUB_PASSWORD"]
 c.Authenticator.allowed_users = set(users["instructors"] + users["students"])
-c.JupyterHub.load_groups = {"instructors": {"users": users["instructors"]}}
+c.JupyterHub.load_groups = {
+    "formgrade-gan-course": {"users": users["instructors"]},
+    "nbgrader-gan-course": {"users": users["students"]},
+}
 
 c.Spawner.cmd = [python, "-m", "jupyterhub.singleuser"]
 # A busy two-core machine can take a while to import JupyterLab and nbgrader.
@@ -89,8 +99,12 @@ def local_environment(spawner) -> None:
         spawner.environment = {**spawner.environment, "JUPYTER_CONFIG_PATH": os.pathsep.join(paths)}
     if spawner.environment.get("GANCOURSE_ROLE") == "instructors":
         home = state / "home" / spawner.user.name
+        jupyter = DEPLOY / "jupyter"
+        paths = [str(jupyter / "local-hub"), str(jupyter / "grader")]
+        paths.append(spawner.environment["JUPYTER_CONFIG_PATH"])
         spawner.environment = {
             **spawner.environment,
+            "JUPYTER_CONFIG_PATH": os.pathsep.join(paths),
             "GANCOURSE_REPOSITORY": str(home / "gan-course"),  # a link to this repository
             "GANCOURSE_GRADING_DIR": str(home / "grading"),
         }

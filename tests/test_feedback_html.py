@@ -196,7 +196,7 @@ def render_formgrade(config, nb) -> str:
     """The formgrader's page for a submission: FormgradeExtension's exporter and template.
 
     The formgrader applies its own settings first (build_extra_config), then the
-    nbgrader_config.py files it finds (on the hub, deploy/jupyter/instructors/ loads the
+    nbgrader_config.py files it finds (on the hub, deploy/jupyter/grader/ loads the
     course's), and renders the stored autograded notebook with no preprocessor.
     """
     from nbgrader.server_extensions.formgrader.formgrader import FormgradeExtension

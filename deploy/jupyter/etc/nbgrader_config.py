@@ -3,7 +3,7 @@
 On a real hub this file is /etc/jupyter/nbgrader_config.py (see deploy/README.md); the local
 hub (`make hub`) puts this folder on JUPYTER_CONFIG_PATH instead of touching /etc. It only says
 which course this is and where the exchange is: students need nothing else, and the
-instructors' own configuration (deploy/jupyter/instructors/) adds the course folders.
+grader's configuration (deploy/jupyter/grader/) adds the course folders.
 """
 
 import os

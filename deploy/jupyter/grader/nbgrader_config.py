@@ -1,6 +1,8 @@
-"""nbgrader configuration for instructors: the course repository's own configuration.
+"""nbgrader configuration of the grader: the course repository's own configuration.
 
-An instructor works in a clone of the course repository (by default ~/gan-course; the hub sets
+The grader is the shared server of nbgrader's "One Class, Multiple Graders" (the hub's service
+gan-course, run as grader-gan-course) or, on the hub of `make hub`, the instructor's own server.
+It works in a clone of the course repository (by default ~/gan-course; the hub sets
 GANCOURSE_REPOSITORY where it lives elsewhere). Its autograder/nbgrader_config.py maps nbgrader's
 folders onto the repository (solutions/ is the source, assignments/ the release) and keeps the
 gradebook and submissions in autograder/work/ or GANCOURSE_GRADING_DIR, so the formgrader, the
