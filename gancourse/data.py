@@ -1,7 +1,7 @@
 """Offline loaders for MNIST and Fashion-MNIST.
 
 The course never downloads anything: the gzip-compressed IDX files are committed under the
-repository's ``data/`` folder. :func:`load_dataset` follows the contract of
+repository's ``data/`` folder (``$GANCOURSE_DATA_DIR`` elsewhere; :mod:`gancourse.paths`). :func:`load_dataset` follows the contract of
 ``keras.datasets.mnist.load_data()`` and is taught in the lab *Data pipelines*
 (``book/labs/data-pipelines.ipynb``).
 
@@ -23,7 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
+# Where the files are is decided in one place; these names stay importable from here.
+from gancourse.paths import CACHE_DIR_ENV, DATA_DIR_ENV, cache_dir, data_dir
+
 __all__ = [
+    "CACHE_DIR_ENV",
+    "DATA_DIR_ENV",
     "DATASETS",
     "DatasetError",
     "data_dir",
@@ -31,11 +36,6 @@ __all__ = [
     "load_dataset",
     "verify_dataset",
 ]
-
-#: Environment variable naming a folder that holds ``mnist/`` and ``fashion-mnist/``.
-DATA_DIR_ENV = "GANCOURSE_DATA_DIR"
-#: Environment variable naming the folder for decoded arrays (default: ``~/.cache/gancourse``).
-CACHE_DIR_ENV = "GANCOURSE_CACHE_DIR"
 
 _SPLITS = ("train", "t10k")
 _KINDS = {"images": ("images-idx3-ubyte", 0x00000803), "labels": ("labels-idx1-ubyte", 0x00000801)}
@@ -63,26 +63,6 @@ _CACHE_VERSION = 1
 
 class DatasetError(ValueError):
     """A dataset file is missing, truncated or corrupted; the message says how to restore it."""
-
-
-def _repository_data_dir() -> Path:
-    # The package sits at the repository root (installed with `pip install -e .`).
-    return Path(__file__).resolve().parent.parent / "data"
-
-
-def data_dir() -> Path:
-    """The folder searched for datasets: ``$GANCOURSE_DATA_DIR`` if set, else the repo's ``data/``."""
-    override = os.environ.get(DATA_DIR_ENV)
-    return Path(override).expanduser() if override else _repository_data_dir()
-
-
-def cache_dir() -> Path:
-    """The folder for decoded arrays: ``$GANCOURSE_CACHE_DIR``, else ``~/.cache/gancourse``."""
-    override = os.environ.get(CACHE_DIR_ENV)
-    if override:
-        return Path(override).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "gancourse"
 
 
 def _check_name(name: str) -> str:
@@ -204,7 +184,7 @@ def load_dataset(name: str = "mnist", *, use_cache: bool = True):
     Returns ``((x_train, y_train), (x_test, y_test))`` as ``uint8`` arrays of shapes
     ``(60000, 28, 28)``, ``(60000,)``, ``(10000, 28, 28)``, ``(10000,)``: the contract of
     ``keras.datasets.mnist.load_data()``. Files are looked up in ``$GANCOURSE_DATA_DIR`` when
-    set, else in the repository's ``data/``. A missing, truncated or corrupted file raises
+    set, else in the checkout's ``data/`` (see :mod:`gancourse.paths`). A missing, truncated or corrupted file raises
     :class:`DatasetError` with the file's path and how to restore it.
     """
     key = _check_name(name)

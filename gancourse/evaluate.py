@@ -28,8 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
+from gancourse import paths
 from gancourse.metrics import frechet_distance_from_features
-from gancourse.train import WEIGHTS_DIR, run_name, scale_images
+from gancourse.train import run_name, scale_images
 
 #: Targets from the course's quality requirements (fractions, and percentage points).
 TARGETS = {
@@ -45,21 +46,37 @@ GANS = (
 )
 
 
-def load_classifier(dataset: str, weights_dir: Path | str = WEIGHTS_DIR):
+#: The default of ``weights_dir`` below: the committed weights, wherever
+#: :func:`gancourse.paths.weights_dir` finds them (``$GANCOURSE_WEIGHTS_DIR`` or data/weights/).
+class _Committed:
+    def __repr__(self) -> str:
+        return "COMMITTED"
+
+
+COMMITTED = _Committed()
+
+
+def _weights_folder(weights_dir) -> Path:
+    return paths.weights_dir() if weights_dir is COMMITTED else Path(weights_dir)
+
+
+def load_classifier(dataset: str, weights_dir: Path | str = COMMITTED):
     from gancourse.models import build_classifier
 
     classifier = build_classifier()
-    classifier.load_weights(Path(weights_dir) / f"{run_name('classifier', dataset)}.weights.h5")
+    folder = _weights_folder(weights_dir)
+    classifier.load_weights(folder / f"{run_name('classifier', dataset)}.weights.h5")
     return classifier
 
 
-def load_generator(model: str, dataset: str, weights_dir: Path | str = WEIGHTS_DIR):
+def load_generator(model: str, dataset: str, weights_dir: Path | str | None = COMMITTED):
     """The committed generator of ``model`` on ``dataset`` (an untrained one if weights_dir is None)."""
     from gancourse.models import NUM_CLASSES, build_generator
 
     generator = build_generator(num_classes=NUM_CLASSES if model == "cdcgan" else None)
     if weights_dir is not None:
-        generator.load_weights(Path(weights_dir) / f"{run_name(model, dataset)}.weights.h5")
+        folder = _weights_folder(weights_dir)
+        generator.load_weights(folder / f"{run_name(model, dataset)}.weights.h5")
     return generator
 
 
@@ -168,11 +185,12 @@ def evaluate_model(model: str, dataset: str, n: int = 10_000, seed: int = 0, ref
     return row
 
 
-def quality_table(n: int = 10_000, seed: int = 0, weights_dir: Path | str = WEIGHTS_DIR):
+def quality_table(n: int = 10_000, seed: int = 0, weights_dir: Path | str = COMMITTED):
     """Rows for every committed GAN; one floor/ceiling computation per dataset."""
     rows, references = [], {}
+    folder = _weights_folder(weights_dir)
     for model, dataset in GANS:
-        if not (Path(weights_dir) / f"{run_name(model, dataset)}.weights.h5").exists():
+        if not (folder / f"{run_name(model, dataset)}.weights.h5").exists():
             continue
         if dataset not in references:
             references[dataset] = fid_floor_and_ceiling(dataset, n, seed)
@@ -205,8 +223,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gancourse.evaluate", description=__doc__)
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=str(WEIGHTS_DIR / "quality.json"))
+    parser.add_argument("--out", default="", help="default: quality.json beside the weights")
     args = parser.parse_args(argv)
+    args.out = args.out or str(paths.weights_dir() / "quality.json")
     from gancourse.runtime import configure_tensorflow
 
     configure_tensorflow(args.seed)

@@ -31,10 +31,19 @@ from pathlib import Path
 
 import numpy as np
 
-REPOSITORY = Path(__file__).resolve().parent.parent
-WEIGHTS_DIR = REPOSITORY / "data" / "weights"
+from gancourse import paths
+
 MODELS = ("classifier", "dcgan", "cdcgan", "wgan-gp")
 DATASETS = ("mnist", "fashion_mnist")
+
+
+def __getattr__(name: str):
+    # ``WEIGHTS_DIR`` is looked up when it is used (``$GANCOURSE_WEIGHTS_DIR``, else the
+    # checkout's data/weights/; see gancourse.paths), so that importing this module never fails
+    # and a kernel sees the variable its hub or the Colab cell set.
+    if name == "WEIGHTS_DIR":
+        return paths.weights_dir()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run_name(model: str, dataset: str) -> str:
@@ -42,14 +51,20 @@ def run_name(model: str, dataset: str) -> str:
     return f"{model}-{dataset.replace('_', '-')}"
 
 
-def weights_path(model: str, dataset: str, weights_dir: Path | str = WEIGHTS_DIR) -> Path:
-    """The committed weights of a model: ``data/weights/<model>-<dataset>.weights.h5``."""
-    return Path(weights_dir) / f"{run_name(model, dataset)}.weights.h5"
+def weights_path(model: str, dataset: str, weights_dir: Path | str | None = None) -> Path:
+    """The committed weights of a model: ``data/weights/<model>-<dataset>.weights.h5``.
+
+    ``weights_dir`` None: :func:`gancourse.paths.weights_dir` (``$GANCOURSE_WEIGHTS_DIR`` or the
+    checkout's ``data/weights/``).
+    """
+    folder = paths.weights_dir() if weights_dir is None else Path(weights_dir)
+    return folder / f"{run_name(model, dataset)}.weights.h5"
 
 
-def training_record(model: str, dataset: str, weights_dir: Path | str = WEIGHTS_DIR) -> dict:
+def training_record(model: str, dataset: str, weights_dir: Path | str | None = None) -> dict:
     """The JSON record written next to the weights: command, epochs, wall time, machine, history."""
-    return json.loads((Path(weights_dir) / f"{run_name(model, dataset)}.json").read_text())
+    folder = paths.weights_dir() if weights_dir is None else Path(weights_dir)
+    return json.loads((folder / f"{run_name(model, dataset)}.json").read_text())
 
 
 # --------------------------------------------------------------------------------------------
@@ -328,7 +343,7 @@ class Config:
     d_filters: int = 0  # filters of the discriminator's first convolution; 0: the model's own
     precision: str = "auto"
     jit: str = "auto"
-    weights_dir: str = str(WEIGHTS_DIR)
+    weights_dir: str = ""  # "": gancourse.paths.weights_dir(), resolved on creation
     checkpoint_dir: str = ""
     checkpoint_minutes: float = 5.0
     max_minutes: float = 0.0
@@ -337,10 +352,13 @@ class Config:
     progress: bool = True
     lr_decay_from: int = 0  # 0: constant learning rates; K: linear decay to 0 after epoch K
 
+    def __post_init__(self):
+        if not self.weights_dir:
+            self.weights_dir = str(paths.weights_dir())
+
 
 def default_checkpoint_dir(model: str, dataset: str) -> Path:
-    root = os.environ.get("GANCOURSE_CACHE_DIR") or Path.home() / ".cache" / "gancourse"
-    return Path(root) / "checkpoints" / run_name(model, dataset)
+    return paths.cache_dir() / "checkpoints" / run_name(model, dataset)
 
 
 # Adam's learning rates: Keras's default for the classifier, Radford et al. (2016), section 3,
@@ -438,7 +456,7 @@ def fid_monitor(config: Config, n: int = 2000):
     outside the timed training (``elapsed_s`` excludes it), so that the training record shows
     quality against wall time. None when no classifier is committed.
     """
-    classifier_weights = WEIGHTS_DIR / f"{run_name('classifier', config.dataset)}.weights.h5"
+    classifier_weights = weights_path("classifier", config.dataset)
     if not classifier_weights.exists():
         return None
     from gancourse import evaluate
@@ -757,7 +775,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--precision", default="auto", choices=("auto", "float32", "mixed_bfloat16")
     )
     parser.add_argument("--jit", default="auto", choices=("auto", "on", "off"), help="XLA")
-    parser.add_argument("--weights-dir", default=str(WEIGHTS_DIR))
+    parser.add_argument(
+        "--weights-dir", default="", help="default: $GANCOURSE_WEIGHTS_DIR, else data/weights"
+    )
     parser.add_argument("--checkpoint-dir", default="", help="default: ~/.cache/gancourse/...")
     parser.add_argument("--checkpoint-minutes", type=float, default=5.0)
     parser.add_argument("--max-minutes", type=float, default=0.0, help="0: no limit")
