@@ -11,7 +11,9 @@
 3. Launch buttons (JupyterHub, Colab; ``launch_buttons`` in _config.yml) stay on the pages
    built from ``.ipynb`` files, the labs: the theme also puts them on executed MyST Markdown
    pages, where they would open a ``.md`` file that Colab cannot read and JupyterLab shows as
-   text. They are plain links, loaded only when clicked.
+   text. They are plain links, loaded only when clicked. Their addresses come from the course's
+   addresses at build time (``tools/book_config.py``); a launch URL without a repository to
+   launch is refused with a message, not left to the theme's TypeError.
 """
 
 from __future__ import annotations
@@ -64,6 +66,23 @@ def _copy_mathjax(app, exception) -> None:
     )
 
 
+_LAUNCH_URLS = ("jupyterhub_url", "binderhub_url", "colab_url", "deepnote_url")
+
+
+def _check_launch_buttons(app, config) -> None:
+    options = config.html_theme_options or {}
+    launch = options.get("launch_buttons") or {}
+    wanted = [key for key in _LAUNCH_URLS if launch.get(key)]
+    if wanted and not options.get("repository_url"):
+        from sphinx.errors import ConfigError
+
+        raise ConfigError(
+            f"launch_buttons sets {', '.join(wanted)} but repository.url is empty: a launch "
+            "button needs the student edition's repository (build with `make book`, which "
+            "takes both from addresses.toml)"
+        )
+
+
 def _is_thebe_asset(asset) -> bool:
     filename = getattr(asset, "filename", None) or str(asset)
     body = getattr(asset, "attributes", {}).get("body", "") or ""
@@ -84,11 +103,21 @@ def _launch_buttons_on_notebooks_only(app, pagename, templatename, context, doct
         buttons[:] = [b for b in buttons if b.get("label") != "launch-buttons"]
 
 
+def _citations_as_list_items(app, pagename, templatename, context, doctree) -> None:
+    """docutils writes bibliography entries as role="doc-biblioentry" inside role="list"; ARIA 1.2
+    deprecates that role and a list must hold list items (axe: aria-required-children)."""
+    body = context.get("body")
+    if body and 'role="doc-biblioentry"' in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def setup(app):
     mathjax_source()  # fail early with a clear message
     app.connect("config-inited", _point_at_local_copy, priority=900)
+    app.connect("config-inited", _check_launch_buttons)
     app.connect("html-page-context", _drop_thebe)
     # After sphinx-book-theme adds the launch buttons (its handlers run at priority 501).
     app.connect("html-page-context", _launch_buttons_on_notebooks_only, priority=502)
+    app.connect("html-page-context", _citations_as_list_items)
     app.connect("build-finished", _copy_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
