@@ -11,13 +11,13 @@ PYTEST_ARGS ?=
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv browser sandbox book test test-fast assignments validate autograde release collect feedback export wrong-solutions screenshots lint format clean clean-book lock hub e2e bench weights quality
+.PHONY: help venv student-edition test-install browser sandbox book site test test-fast assignments validate autograde release collect feedback export wrong-solutions screenshots lint format clean clean-book lock hub e2e bench weights quality
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0]'
+	@$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 14), "Python 3.11 to 3.13 is required, found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
@@ -26,9 +26,15 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP) ## Create or update .venv from requirements.txt (pinned)
 
-book: $(STAMP) ## Build the book into _build/html (executes notebooks, cached)
+book: $(STAMP) ## Build the book into _build/html (executes notebooks, cached) with the addresses
+	# The configuration = _config.yml + addresses.toml (or GANCOURSE_*); the cache is cleared when
+	# gancourse/, data/weights/ or the lock changed (tools/book_config.py).
+	$(BIN)/python -m tools.book_config prepare
 	# Level 3 keeps TensorFlow's C++ start-up chatter (no-GPU notices) out of the rendered pages.
-	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/jupyter-book build . $(BOOK_FLAGS)
+	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/jupyter-book build . --config _build/book-config.yml $(BOOK_FLAGS)
+
+site: book ## The deployable book: _build/site (the HTML, .nojekyll; refuses placeholder addresses)
+	$(BIN)/python -m tools.book_config site
 
 browser: ## Install Debian's Chromium for the browser tests (needs root; skipped if present)
 	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version)"; \
@@ -114,9 +120,17 @@ endif
 
 format: lint ## Same as lint
 
-lock: $(STAMP) ## Rewrite requirements.txt from what is installed in .venv
-	@{ head -n 2 requirements.txt; $(BIN)/python -m pip freeze --exclude-editable; } > requirements.txt.new
-	mv requirements.txt.new requirements.txt
+lock: $(STAMP) ## Rewrite requirements.txt, requirements/runtime.txt and book.txt from .venv
+	$(BIN)/python -m tools.locks
+
+EDITION ?= _build/student-edition
+# EDITION_ARGS="--assignments ps1-gan-foundations" publishes only the assignments handed out so far.
+EDITION_ARGS ?=
+student-edition: $(STAMP) ## Write the student edition (book, labs, released assignments, data, package) to EDITION=_build/student-edition
+	$(BIN)/python -m tools.student_edition --out $(EDITION) $(EDITION_ARGS)
+
+test-install: $(STAMP) ## A fresh venv from requirements/runtime.txt + the wheel: doctor, a lab, ps2, the student edition's labs (slow)
+	$(BIN)/python -m pytest -x -m slow tests/test_install.py tests/test_student_edition.py $(PYTEST_ARGS)
 
 clean-book: ## Remove the built book (keeps nothing cached)
 	rm -rf _build

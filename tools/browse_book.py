@@ -7,9 +7,14 @@ Chromium (``/usr/bin/chromium``; install it with ``make browser``), and checks t
 - the page logs no console error and every image loads,
 - pages with math show MathJax output (``mjx-container`` elements) and no raw ``$$``/``\\(``,
 - every internal link resolves: its file is in the build and its ``#anchor`` is an id there,
-- lab pages (built from ``book/labs/*.ipynb``) have their launch buttons, JupyterHub through
-  nbgitpuller and Colab, both for that notebook; other pages have none,
+- lab pages (built from ``book/labs/*.ipynb``) have exactly the launch buttons that the course's
+  addresses give them (``tools.book_config.launch_links``: JupyterHub through nbgitpuller and
+  Colab, each for that notebook, or none when no address is set); other pages have none,
 - no page holds nbgrader's solution or hidden-test markers,
+- every image has alt text that says something (not empty, not a file name, not "figure"),
+- axe-core (bundled with ``axe-playwright-python`` and injected into the page, so nothing is
+  fetched) finds no accessibility violation of impact "serious" or "critical"; milder ones are
+  listed in the report without failing it,
 
 then saves a full-page screenshot of each page under ``artifacts/screenshots/``.
 Exit status 1 and a list of problems when anything fails.
@@ -27,6 +32,7 @@ import re
 import socketserver
 import sys
 import threading
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -75,6 +81,77 @@ def book_pages(build: Path) -> list[str]:
 SECRET_MARKERS = tuple(marker.removeprefix("### ") for marker in MARKERS)
 _IDS = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']""")
 
+# What a screen reader would read instead of a picture: myst-nb falls back to the image's path,
+# and "figure" or "image" says nothing either.
+_FILE_NAME = re.compile(r"\S*[/\\]\S*|\S+\.(?:png|jpe?g|gif|svg|webp|bmp|pdf)", re.IGNORECASE)
+_SAYS_NOTHING = {"figure", "image", "img", "picture", "graphic", "plot", "chart", "photo", "alt"}
+AXE_FAILING_IMPACTS = ("critical", "serious")
+# preload: axe would fetch every stylesheet again to read its CSSOM (only its orientation-lock
+# rule needs that) and resolves their @import against the page, asking for files that are not
+# there (`@import "../basic.css"` of the theme becomes /book/basic.css): 404s in the console.
+AXE_OPTIONS = {"resultTypes": ["violations"], "preload": False}
+
+
+def alt_text_problem(src: str | None, alt: str | None) -> str | None:
+    """Why an image's alt text fails a reader who cannot see it, or None when it is fine."""
+    where = (src or "")[:80]
+    if alt is None:
+        return f"{where}: no alt attribute"
+    text = " ".join(alt.split())
+    if not text:
+        return f"{where}: empty alt text"
+    name = urlparse(src or "").path.rsplit("/", 1)[-1]
+    if _FILE_NAME.fullmatch(text) or (name and text == name):
+        return f"{where}: alt text is a file name ({text[:60]!r})"
+    if text.lower().rstrip(".") in _SAYS_NOTHING:
+        return f"{where}: alt text says nothing ({text!r})"
+    return None
+
+
+class _Images(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.images: list[tuple[str | None, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            attributes = dict(attrs)
+            self.images.append((attributes.get("src"), attributes.get("alt")))
+
+
+def image_alt_problems(html: str) -> list[str]:
+    """The alt-text problems of every ``<img>`` in an HTML page (see alt_text_problem)."""
+    parser = _Images()
+    parser.feed(html)
+    return [p for p in (alt_text_problem(src, alt) for src, alt in parser.images) if p]
+
+
+def _selector(target) -> str:
+    # axe names a node by a list of CSS selectors, one per frame or shadow root on the way.
+    return " >>> ".join(_selector(part) if isinstance(part, list) else str(part) for part in target)
+
+
+def axe_findings(response: dict) -> list[dict]:
+    """axe-core's violations, one entry per rule: id, impact, help text and the nodes' selectors."""
+    return [
+        {
+            "rule": v["id"],
+            "impact": v.get("impact"),
+            "help": v.get("help", ""),
+            "targets": [_selector(node["target"]) for node in v.get("nodes", [])],
+        }
+        for v in response.get("violations", [])
+    ]
+
+
+def axe_problems(findings: list[dict]) -> list[str]:
+    """The findings that fail the check (impact serious or critical), one line each."""
+    return [
+        f"axe {f['impact']} {f['rule']} ({f['help']}): {', '.join(f['targets'])}"
+        for f in findings
+        if f["impact"] in AXE_FAILING_IMPACTS
+    ]
+
 
 class LinkChecker:
     """Resolves the book's internal links against the files of the build (ids cached per file)."""
@@ -117,22 +194,45 @@ def lab_notebook(build: Path, rel: str) -> str | None:
     return None
 
 
-def launch_button_problems(hrefs: list[str], notebook: str | None) -> list[str]:
-    """A lab page needs a JupyterHub (nbgitpuller) and a Colab link to its notebook."""
+def expected_launch_links(notebook: str | None) -> dict[str, str]:
+    """The launch links (by button: JupyterHub, Colab) that the course's addresses give the page
+    built from ``notebook``, as ``make book`` configures them; none for a page that is not a lab
+    and none when no address is set (``addresses.toml``, ``GANCOURSE_*``)."""
+    if notebook is None:
+        return {}
+    from gancourse import addresses
+
+    try:
+        from tools.book_config import launch_links
+    except ModuleNotFoundError:  # run as a script (make screenshots): tools/ is on sys.path
+        from book_config import launch_links
+
+    return launch_links(addresses.load(), notebook)
+
+
+def launch_button_problems(
+    hrefs: list[str], notebook: str | None, expected: dict[str, str]
+) -> list[str]:
+    """A lab page has exactly the launch buttons of ``expected`` (see expected_launch_links),
+    each opening its notebook; a page that is not a lab has none."""
     if notebook is None:
         return [f"launch button on a page that is not a lab: {h}" for h in hrefs]
-    problems = []
-    hub = [h for h in hrefs if "/hub/user-redirect/git-pull?" in h]
-    colab = [h for h in hrefs if urlparse(h).netloc == "colab.research.google.com"]
-    for name, links in (("JupyterHub", hub), ("Colab", colab)):
-        if not links:
-            problems.append(f"no {name} launch button")
-        elif not all(notebook in unquote(h) for h in links):
-            problems.append(f"{name} launch button does not open {notebook}: {links}")
+    found = {unquote(h) for h in hrefs}
+    wanted = {unquote(url) for url in expected.values()}
+    problems = [
+        f"no {name} launch button to {url}"
+        for name, url in expected.items()
+        if unquote(url) not in found
+    ]
+    problems += [
+        f"launch button the addresses do not give: {h}" for h in hrefs if unquote(h) not in wanted
+    ]
     return problems
 
 
-def check_page(page, base_url: str, rel: str, out: Path | None, links: LinkChecker) -> dict:
+def check_page(
+    page, base_url: str, rel: str, out: Path | None, links: LinkChecker, axe=None
+) -> dict:
     requests, console_errors = [], []
     page.on("request", lambda r: requests.append(r.url))
     page.on(
@@ -157,12 +257,19 @@ def check_page(page, base_url: str, rel: str, out: Path | None, links: LinkCheck
         "() => Array.from(document.querySelectorAll('.math'))"
         ".filter(e => !e.querySelector('mjx-container')).length"
     )
+    images = page.evaluate(
+        "() => Array.from(document.images).map(i => [i.getAttribute('src'), i.getAttribute('alt')])"
+    )
+    alt_problems = [p for p in (alt_text_problem(src, alt) for src, alt in images) if p]
     hrefs = page.evaluate("() => Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
     broken_links = sorted({p for p in (links.problem(h) for h in hrefs) if p})
     launch = page.evaluate(
         "() => Array.from(document.querySelectorAll('.dropdown-launch-buttons a[href]'))"
         ".map(a => a.href)"
     )
+    # axe.min.js comes from the installed package and is evaluated in the page: no request.
+    findings = axe_findings(axe.run(page, options=AXE_OPTIONS).response) if axe else []
+    notebook = lab_notebook(links.build, rel)
     html = page.content()
     markers = [m for m in SECRET_MARKERS if m in html]
     host = urlparse(base_url).netloc
@@ -185,10 +292,16 @@ def check_page(page, base_url: str, rel: str, out: Path | None, links: LinkCheck
         "mathjax_rendered": rendered,
         "unrendered_math": raw_math,
         "broken_images": broken_images,
+        "images": len(images),
+        "alt_text_problems": alt_problems,
+        "accessibility": findings,
+        "accessibility_problems": axe_problems(findings),
         "links": len(hrefs),
         "broken_links": broken_links,
         "launch_buttons": launch,
-        "launch_button_problems": launch_button_problems(launch, lab_notebook(links.build, rel)),
+        "launch_button_problems": launch_button_problems(
+            launch, notebook, expected_launch_links(notebook)
+        ),
         "secret_markers": markers,
     }
 
@@ -199,6 +312,9 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=Path("artifacts/screenshots"))
     parser.add_argument("--no-screenshots", action="store_true")
     parser.add_argument("--pages", nargs="*", help="only these pages (paths relative to --build)")
+    parser.add_argument(
+        "--no-axe", action="store_true", help="skip the axe-core accessibility audit"
+    )
     args = parser.parse_args(argv)
 
     if not (args.build / "index.html").is_file():
@@ -208,6 +324,12 @@ def main(argv=None) -> int:
         print(f"{CHROMIUM} not found: run `make browser` (Debian's chromium)", file=sys.stderr)
         return 2
     from playwright.sync_api import sync_playwright
+
+    axe = None
+    if not args.no_axe:
+        from axe_playwright_python.sync_playwright import Axe
+
+        axe = Axe()
 
     out = None if args.no_screenshots else args.out
     if out is not None:
@@ -221,13 +343,15 @@ def main(argv=None) -> int:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             for rel in args.pages or book_pages(args.build):
                 page = context.new_page()
-                result = check_page(page, base_url, rel, out, links)
+                result = check_page(page, base_url, rel, out, links, axe)
                 page.close()
                 results.append(result)
                 for key in (
                     "external_requests",
                     "console_errors",
                     "broken_images",
+                    "alt_text_problems",
+                    "accessibility_problems",
                     "broken_links",
                     "launch_button_problems",
                     "secret_markers",
@@ -241,7 +365,13 @@ def main(argv=None) -> int:
             browser.close()
     finally:
         server.shutdown()
-    print(json.dumps({"pages": results, "problems": problems}, indent=2))
+    summary: dict[str, int] = {}
+    for result in results:
+        for finding in result["accessibility"]:
+            key = f"{finding['rule']} ({finding['impact']})"
+            summary[key] = summary.get(key, 0) + len(finding["targets"])
+    report = {"pages": results, "accessibility_summary": summary, "problems": problems}
+    print(json.dumps(report, indent=2))
     return 1 if problems else 0
 
 
