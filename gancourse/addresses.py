@@ -65,9 +65,11 @@ class Addresses:
 
 
 def _check(addresses: Addresses) -> Addresses:
-    if addresses.edition_repository and not addresses.github:
+    repository = addresses.edition_repository
+    if repository and not re.fullmatch(r"(https://|file:///)[^\s\"'<>]+", repository):
+        # Any git URL nbgitpuller can clone (file:// for a local hub); Colab needs GitHub.
         raise AddressError(
-            f"student_edition.repository {addresses.edition_repository!r} is not "
+            f"student_edition.repository {repository!r} is not a git URL such as "
             "https://github.com/OWNER/NAME (Colab opens notebooks from GitHub only)"
         )
     if not addresses.edition_branch or not re.fullmatch(r"[\w./-]+", addresses.edition_branch):
