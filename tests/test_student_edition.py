@@ -24,21 +24,19 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = sorted(p.name for p in pipeline.RELEASES.iterdir() if p.is_dir())
 PUBLISHED = Addresses(edition_repository="https://github.com/example/gan-course-student")
 BINARY = {".gz", ".h5", ".png", ".gif", ".jpg", ".jpeg", ".ico", ".svg", ".pdf", ".zip", ".woff"}
-#: What must never be in the edition (nbgrader's source notebooks, the grader, the tests, ...).
+#: What issue 18 says must never be in the edition: the nbgrader source notebooks, the grader's
+#: internals (checks, probes, calibration, attacks, the wrong-solution and correct-variant
+#: libraries), the tests, the CI. (The tool keeps its own, longer list.)
 PRIVATE = (
     "solutions",
     "autograder",
-    "tests",
-    "tools",
-    "deploy",
-    ".ci",
-    ".github",
-    "artifacts",
-    "Makefile",
-    "requirements.txt",
     "autograder/wrong_solutions",
+    "autograder/checks",
+    "autograder/calibration",
+    "autograder/attacks",
+    "tests",
+    ".ci",
     "gancourse/grading.py",
-    "gancourse/__pycache__",
 )
 
 
