@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tools import book_config, e2e_hub
+
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -22,7 +24,8 @@ def _missing_or_skip(what: str, hint: str) -> None:
 
 
 def test_release_submit_grade_feedback_on_a_local_hub(repository):
-    """Release, fetch, validate, submit, grade: formgrader and the feedback show 100 and 0."""
+    """Release, fetch, validate, submit, grade: formgrader and the feedback show 100 and 0; the
+    book's JupyterHub button pulls the student edition, nothing private, and opens the lab."""
     if not CHROMIUM.is_file():
         _missing_or_skip("Chromium", "make browser")
     if shutil.which("npm") is None:
@@ -48,5 +51,16 @@ def test_release_submit_grade_feedback_on_a_local_hub(repository):
         "student1-submitted",
         "student2-submitted",
         "instructor-formgrader-grades",
+        "student2-lab-from-launch-link",
     ):
         assert step in shots, f"no screenshot of {step}"
+
+    # What the book's JupyterHub button gave the second student: the edition, nothing private.
+    edition = summary["edition"]
+    assert edition["repository"].startswith("file:///") and edition["folder"] == "gan-course"
+    assert edition["link"] == book_config.jupyterhub_link(
+        summary["hub"], edition["repository"], edition["branch"], "gan-course", e2e_hub.LAB
+    )
+    pulled = set(edition["pulled"])
+    assert {"book", "assignments", "data", "gancourse", "pyproject.toml"} <= pulled, pulled
+    assert not {"solutions", "autograder", "tests", ".ci", "tools", "deploy"} & pulled, pulled

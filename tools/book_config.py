@@ -95,6 +95,20 @@ def address_settings(addresses: course_addresses.Addresses) -> dict:
     }
 
 
+def jupyterhub_link(
+    hub_url: str, repository_url: str, branch: str, folder: str, notebook: str
+) -> str:
+    """The hub's launch link for ``notebook`` (a path inside the repository): an nbgitpuller link
+    that pulls ``branch`` of ``repository_url`` into ``~/folder`` and opens ``folder/notebook``
+    in JupyterLab. ``folder`` must be where nbgitpuller clones, by default the repository URL's
+    last part (its name); sphinx-book-theme's JupyterHub button is this link."""
+    query = urlencode(
+        {"repo": repository_url, "urlpath": f"lab/tree/{folder}/{notebook}", "branch": branch},
+        safe="/",
+    )
+    return f"{hub_url.rstrip('/')}/hub/user-redirect/git-pull?{query}"
+
+
 def launch_links(addresses: course_addresses.Addresses, notebook: str) -> dict[str, str]:
     """The launch links a lab page built from ``notebook`` (``book/labs/x.ipynb``) should have,
     by button text (``JupyterHub``, ``Colab``): what sphinx-book-theme builds from
@@ -108,11 +122,7 @@ def launch_links(addresses: course_addresses.Addresses, notebook: str) -> dict[s
     links = {}
     hub = settings["launch_buttons"]["jupyterhub_url"]
     if hub:
-        query = urlencode(
-            {"repo": repository_url, "urlpath": f"lab/tree/{name}/{notebook}", "branch": branch},
-            safe="/",
-        )
-        links["JupyterHub"] = f"{hub}/hub/user-redirect/git-pull?{query}"
+        links["JupyterHub"] = jupyterhub_link(hub, repository_url, branch, name, notebook)
     links["Colab"] = addresses.colab_url(notebook)
     return links
 

@@ -1,7 +1,9 @@
 """End to end: the course on a local JupyterHub, used in Chromium as its users would.
 
 Starts the hub of `make hub` (tools/local_hub.py) in a fresh state folder with its own users,
-then, with Playwright driving Debian's Chromium (``/usr/bin/chromium``, ``make browser``):
+builds the student edition there (tools/student_edition.py, a one-commit git repository served
+to the hub at its ``file://`` URL), then, with Playwright driving Debian's Chromium
+(``/usr/bin/chromium``, ``make browser``):
 
 1. the instructor releases ps1 (``python -m autograder.pipeline release``, run as the
    instructor) and opens the formgrader in JupyterLab;
@@ -9,7 +11,12 @@ then, with Playwright driving Debian's Chromium (``/usr/bin/chromium``, ``make b
    in the answers (the solution cells of solutions/ps1-gan-foundations, written through the
    Jupyter contents API of the student's own server, then the notebook is reloaded in the UI),
    clicks Validate in the notebook's toolbar and Submit in the Assignment List;
-3. the second student fetches ps1 and submits it untouched;
+3. the second student opens a lab (``book/labs/data-pipelines.ipynb``) the way the book's
+   JupyterHub button does: its nbgitpuller link (``tools.book_config.jupyterhub_link``, the
+   code that builds the button) clones the student edition into the student's home and opens
+   the lab from there in JupyterLab; the clone must hold the edition (the labs, the released
+   assignments, the data, the package) and nothing private (no solutions, autograder, tests).
+   Then the student fetches ps1 and submits it untouched;
 4. the instructor collects, autogrades (``make autograde``, which also records the grades in
    the course gradebook), opens Manage Assignments > ps1 > its submissions in the formgrader,
    which shows 100 / 100 for the first student and 0 for the second, and releases the feedback
@@ -18,7 +25,8 @@ then, with Playwright driving Debian's Chromium (``/usr/bin/chromium``, ``make b
    second one's 0.
 
 Every step is a screenshot in the output folder (``artifacts/e2e/`` by default), with the hub's
-log and ``summary.json`` (the steps and how long each took). No request may leave 127.0.0.1:
+log and ``summary.json`` (the steps and how long each took; under ``edition``, the launch link and
+what it pulled). No request may leave 127.0.0.1:
 the browser aborts any other and the run fails. The hub, every server and the users are gone
 at the end, whatever happened.
 
@@ -32,6 +40,7 @@ import contextlib
 import copy
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -41,9 +50,10 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
-from urllib.parse import quote, urlparse
+from urllib.parse import quote, urlencode, urlparse
 
 from gancourse.grading import BEGIN_SOLUTION, END_SOLUTION
+from tools.book_config import jupyterhub_link
 from tools.browse_book import CHROMIUM, CHROMIUM_ARGS
 from tools.local_hub import REPOSITORY, HubError, LocalHub, free_port
 
@@ -52,6 +62,19 @@ SOLUTION = REPOSITORY / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 LAB_TIMEOUT = 180_000  # ms: the first server of a busy two-core machine takes its time
 VALIDATE_TIMEOUT = 300_000  # ms: Validate runs the whole notebook, TensorFlow import included
 FORMGRADER = ".jp-MainAreaWidget:visible iframe"  # nbgrader's formgrader, in a JupyterLab tab
+#: The lab a student opens from the book's JupyterHub button (its path in the edition).
+LAB = "book/labs/data-pipelines.ipynb"
+#: What the student edition brings into a student's home, and what it must never bring.
+EDITION_HAS = (LAB, "assignments", "data", "gancourse/__init__.py", "pyproject.toml")
+EDITION_LACKS = (
+    "solutions",
+    "autograder",
+    "tests",
+    ".ci",
+    "tools",
+    "deploy",
+    "gancourse/grading.py",
+)
 _MARKER = re.compile(rf"\s*({re.escape(BEGIN_SOLUTION)}|{re.escape(END_SOLUTION)})\s*$")
 
 
@@ -270,6 +293,79 @@ def _submission_id(grading: Path, student: str) -> str:
     return found
 
 
+def _git(hub: LocalHub, user: str, folder: Path, *args: str) -> str:
+    result = hub.run_as(user, ["git", "-C", str(folder), *args], cwd=folder, timeout=60)
+    if result.returncode != 0:
+        raise E2EError(f"git {' '.join(args)} in {folder} failed: {result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def open_lab_from_launch_link(run: Run, page, student: str, edition) -> dict:
+    """The book's JupyterHub button for LAB, clicked by a logged-in ``student``: nbgitpuller
+    clones the edition into their home and JupyterLab opens the lab from the clone."""
+    hub = run.hub
+    repository, branch = edition.edition_repository, edition.edition_branch
+    folder = repository.rstrip("/").split("/")[-1]  # nbgitpuller's default target folder
+    link = jupyterhub_link(hub.url, repository, branch, folder, LAB)
+    lab = page.context.new_page()
+    lab.goto(link)
+    # nbgitpuller's page sends the browser on when the pull is done, or shows an error and stays.
+    deadline = time.monotonic() + LAB_TIMEOUT / 1000
+    while "/git-pull" in lab.url:
+        failed = lab.locator("#container-error:not(.hidden)").count() > 0
+        if failed or time.monotonic() > deadline:
+            # The page shows the pull's log in a terminal widget; its API streams the same.
+            query = urlencode({"repo": repository, "targetpath": folder, "branch": branch})
+            api = f"{hub.url}/user/{student}/git-pull/api?{query}"
+            log = page.request.get(api, timeout=LAB_TIMEOUT).text()
+            raise E2EError(
+                f"nbgitpuller did not open the lab from {link} ({'error' if failed else 'timeout'};"
+                f" git's own messages are in jupyterhub.log); its log:\n{log[-3000:]}"
+            )
+        lab.wait_for_timeout(500)
+    wait_notebook(lab)
+    current = lab.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current").first
+    shown = current.inner_text().strip()
+    sessions = run.api(page, student, "GET", "sessions")
+    opened = [s for s in sessions if s.get("path") == f"{folder}/{LAB}"]
+    if shown != Path(LAB).name or not opened:
+        raise E2EError(
+            f"the launch link should open {folder}/{LAB} in JupyterLab; the current tab is "
+            f"{shown!r}, the sessions are {[s.get('path') for s in sessions]}"
+        )
+
+    clone = hub.home(student) / folder
+    pulled = sorted(p.name for p in clone.iterdir()) if clone.is_dir() else []
+    missing = [name for name in EDITION_HAS if not (clone / name).exists()]
+    private = [name for name in EDITION_LACKS if (clone / name).exists()]
+    if missing or private:
+        raise E2EError(
+            f"{student}'s clone {clone} should hold the student edition: missing {missing}, "
+            f"private parts present {private}; it holds {pulled}"
+        )
+    if hub.system_users and clone.stat().st_uid != pwd.getpwnam(student).pw_uid:
+        raise E2EError(f"{clone} is not {student}'s own: nbgitpuller did not clone it as them")
+    origin = _git(hub, student, clone, "config", "--get", "remote.origin.url")
+    commit = _git(hub, student, clone, "rev-parse", "HEAD")
+    served = subprocess.run(
+        ["git", "-C", str(hub.edition), "rev-parse", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if origin != repository or commit != served:
+        raise E2EError(
+            f"{student}'s clone comes from {origin} at {commit}, not the student edition "
+            f"{repository} at {served}"
+        )
+    facts = {"link": link, "folder": folder, "pulled": pulled, "commit": commit}
+    run.step(f"{student.rsplit('-', 1)[-1]}-lab-from-launch-link", lab, **facts)
+    lab.close()
+    for session in opened:  # the lab's kernel is not needed any further
+        run.api(page, student, "DELETE", f"sessions/{session['id']}")
+    return {"repository": repository, "branch": branch, **facts}
+
+
 # The scenario --------------------------------------------------------------------------------------
 def instructor_step(hub: LocalHub, args: list[str], what: str) -> str:
     result = hub.run_as(hub.instructor, args)
@@ -284,6 +380,11 @@ def scenario(run: Run) -> dict:
     good, blank = hub.students
     python = hub.python
     grading = hub.home(hub.instructor) / "grading"
+
+    # 0. The student edition, where the book's JupyterHub button pulls it from on this hub.
+    edition = hub.serve_edition()
+    files = sum(1 for p in hub.edition.rglob("*") if p.is_file() and ".git" not in p.parts)
+    run.step("edition-served", None, repository=edition.edition_repository, files=files)
 
     # 1. The instructor releases ps1 and looks at the formgrader.
     instructor_step(hub, [python, "-m", "autograder.pipeline", "release", ASSIGNMENT], "release")
@@ -350,8 +451,12 @@ def scenario(run: Run) -> dict:
     submitted = submit_assignment(page)
     run.step("student1-submitted", page, submitted=submitted.strip())
 
-    # 3. The second student submits the notebook as released.
+    # 3. The second student opens a lab from the book's JupyterHub button, then submits the
+    # notebook as released.
     other = run.login(blank)
+    run.step("student2-lab", None)
+    pulled = open_lab_from_launch_link(run, other, blank, edition)
+    other.bring_to_front()
     open_assignment_list(other)
     fetch_assignment(other)
     run.step("student2-fetched", other)
@@ -471,7 +576,12 @@ def scenario(run: Run) -> dict:
         if summary not in text or text.index(summary) > text.index("Problem set 1"):
             raise E2EError(f"{student}'s feedback does not open with the summary:\n{text[:1000]}")
         view.close()
-    return {"grades": grades, "formgrader_scores": formgrader, "feedback_scores": scores}
+    return {
+        "grades": grades,
+        "formgrader_scores": formgrader,
+        "feedback_scores": scores,
+        "edition": pulled,
+    }
 
 
 def _interrupt(*_) -> None:

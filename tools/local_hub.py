@@ -14,6 +14,10 @@ servers need a Python they can run: the course's .venv when they can reach it, o
 of .venv's interpreter in the state folder with a venv that imports the packages of .venv (a
 .venv whose interpreter is under /root, as pyenv's is, is out of their reach). Not as root, every server runs as you in its own folder (SimpleLocalProcessSpawner):
 the same pages, without the exchange's permission checks. tools/e2e_hub.py drives this hub.
+
+``LocalHub.serve_edition`` builds the student edition (tools/student_edition.py, a one-commit
+git repository) into the state folder and serves it as a ``file://`` repository, the address the
+book's JupyterHub button (an nbgitpuller link) pulls from on this hub.
 """
 
 from __future__ import annotations
@@ -34,11 +38,15 @@ import urllib.request
 from pathlib import Path
 
 from autograder.sandbox import python_outside_home as mirror_venv
+from gancourse import addresses as course_addresses
+from tools import student_edition
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEPLOY = REPOSITORY / "deploy"
 PROXY = DEPLOY / "node_modules" / ".bin" / "configurable-http-proxy"
 PROBE = "import jupyterhub.singleuser, jupyterlab, nbgrader, gancourse"
+#: The student edition's folder name: what nbgitpuller names the students' clone of it.
+EDITION_NAME = "gan-course"
 
 
 def _kill_and_wait(processes: list) -> None:
@@ -105,6 +113,7 @@ class LocalHub:
         self.system_users = os.geteuid() == 0 if system_users is None else system_users
         self.remove_users = remove_users
         self.exchange = self.state / "exchange"
+        self.edition = self.state / "edition" / EDITION_NAME  # serve_edition() writes it
         self.log = self.state / "jupyterhub.log"
         self.python = sys.executable
         self.library_path = ""  # LD_LIBRARY_PATH for self.python, when it is a copy
@@ -170,6 +179,47 @@ class LocalHub:
             course = self.course(name)
             if not course.is_symlink():
                 course.symlink_to(REPOSITORY, target_is_directory=True)
+
+    def serve_edition(self, assignments: list[str] | None = None) -> course_addresses.Addresses:
+        """Build the student edition into ``self.edition``, a git repository with one commit on
+        the edition's branch, readable by every user; return its addresses
+        (``gancourse.addresses``: the edition at its ``file://`` URL, this hub).
+
+        Git refuses to serve a repository that another uid owns ("dubious ownership"), so as root
+        each user's ``~/.gitconfig`` lists it in ``safe.directory``: their nbgitpuller clones it
+        as they would clone the edition from GitHub."""
+        addresses = course_addresses.load(
+            None,
+            environ={
+                "GANCOURSE_EDITION_REPOSITORY": self.edition.as_uri(),
+                "GANCOURSE_HUB_URL": self.url,
+            },
+        )
+        student_edition.build(self.edition, git=True, addresses=addresses, assignments=assignments)
+        folders = [p for p in self.edition.rglob("*") if p.is_dir()]
+        for folder in (self.edition.parent, self.edition, *folders):
+            folder.chmod(folder.stat().st_mode | 0o755)
+        for path in self.edition.rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                path.chmod(path.stat().st_mode | 0o444)
+        if self.system_users:
+            trusted = str(self.edition / ".git")
+            for user in self.users:
+                known = self.run_as(
+                    user,
+                    ["git", "config", "--global", "--get-all", "safe.directory"],
+                    cwd=self.home(user),
+                )
+                if trusted in known.stdout.splitlines():
+                    continue
+                added = self.run_as(
+                    user,
+                    ["git", "config", "--global", "--add", "safe.directory", trusted],
+                    cwd=self.home(user),
+                )
+                if added.returncode != 0:
+                    raise HubError(f"{user} cannot trust the edition's repository: {added.stderr}")
+        return addresses
 
     def _user_python(self) -> str:
         if not self.system_users:
