@@ -10,8 +10,10 @@ images and as many real test images:
   128 penultimate features), with its **floor**, the FID between two disjoint real samples of
   the same size (what a perfect generator would score at this sample size), and its
   **ceiling**, the FID of the untrained generator;
-- for unconditional models, the **class histogram** of the samples as the classifier labels
-  them, and its largest distance from uniform in percentage points;
+- the **class histogram** of the samples as the classifier labels them, its largest distance
+  from uniform in percentage points and from the classifier's histogram of the real test
+  sample, and the **histogram floor**: the real test sample's own largest distance from uniform
+  (real MNIST is not uniform, and the classifier adds its own errors);
 - for conditional models, the **class recovery**: how often the classifier returns the class
   the generator was asked for, overall and per class.
 
@@ -35,7 +37,8 @@ from gancourse.train import run_name, scale_images
 #: Targets from the course's quality requirements (fractions, and percentage points).
 TARGETS = {
     "class_recovery": {"mnist": 0.95, "fashion_mnist": 0.80},
-    "histogram_max_deviation_pp": {"mnist": 2.0},
+    # The largest gap between the samples' class histogram and that of real test images.
+    "histogram_gap_to_real_pp": {"mnist": 2.0},
 }
 GANS = (
     ("dcgan", "mnist"),
@@ -126,6 +129,30 @@ def class_histogram(predicted: np.ndarray, num_classes: int = 10) -> np.ndarray:
     return np.bincount(predicted, minlength=num_classes) / len(predicted)
 
 
+def largest_gap_pp(histogram, reference=None) -> float:
+    """Largest difference between two class histograms, in percentage points.
+
+    ``reference`` defaults to the uniform histogram. With the classifier's histogram of real
+    images as the reference, the gap separates the generator's imbalance from the data's own
+    and from the classifier's errors (book: Lab 6, Evaluating and exploring, 'FID with its floor
+    and ceiling').
+    """
+    histogram = np.asarray(histogram, dtype=np.float64)
+    if histogram.ndim != 1 or histogram.size < 1:
+        raise ValueError(
+            f"histogram must be a 1-D array of class shares, got shape {histogram.shape}"
+        )
+    if reference is None:
+        reference = np.full(histogram.size, 1.0 / histogram.size)
+    reference = np.asarray(reference, dtype=np.float64)
+    if reference.shape != histogram.shape:
+        raise ValueError(
+            f"histogram and reference must have the same shape, got {histogram.shape} and "
+            f"{reference.shape}"
+        )
+    return float(100 * np.max(np.abs(histogram - reference)))
+
+
 def fid_floor_and_ceiling(dataset: str, n: int, seed: int = 0, classifier=None) -> dict:
     """FID of real vs real (disjoint samples of size n) and of an untrained generator vs real."""
     from gancourse.data import load_dataset
@@ -135,7 +162,7 @@ def fid_floor_and_ceiling(dataset: str, n: int, seed: int = 0, classifier=None) 
     rng = np.random.default_rng(seed)
     real_test = scale_images(x_test[rng.permutation(len(x_test))[:n]])
     real_train = scale_images(x_train[rng.permutation(len(x_train))[:n]])
-    test_features, _ = classify(classifier, real_test)
+    test_features, test_predicted = classify(classifier, real_test)
     train_features, _ = classify(classifier, real_train)
     untrained = generate(load_generator("dcgan", dataset, weights_dir=None), n, seed)
     untrained_features, _ = classify(classifier, untrained)
@@ -143,6 +170,7 @@ def fid_floor_and_ceiling(dataset: str, n: int, seed: int = 0, classifier=None) 
         "fid_floor": frechet_distance_from_features(train_features, test_features),
         "fid_ceiling": frechet_distance_from_features(untrained_features, test_features),
         "test_features": test_features,
+        "real_histogram": class_histogram(test_predicted),
     }
 
 
@@ -164,7 +192,9 @@ def evaluate_model(model: str, dataset: str, n: int = 10_000, seed: int = 0, ref
         "fid_floor": reference["fid_floor"],
         "fid_ceiling": reference["fid_ceiling"],
         "class_histogram": histogram.round(4).tolist(),
-        "histogram_max_deviation_pp": float(100 * np.max(np.abs(histogram - 0.1))),
+        "histogram_max_deviation_pp": largest_gap_pp(histogram),
+        "histogram_floor_pp": largest_gap_pp(reference["real_histogram"]),
+        "histogram_gap_to_real_pp": largest_gap_pp(histogram, reference["real_histogram"]),
     }
     if conditional:
         hits = predicted == labels
@@ -175,10 +205,10 @@ def evaluate_model(model: str, dataset: str, n: int = 10_000, seed: int = 0, ref
         target = TARGETS["class_recovery"][dataset]
         row["target"] = f"recovery >= {target:.0%}"
         row["meets_target"] = bool(row["class_recovery"] >= target)
-    elif dataset in TARGETS["histogram_max_deviation_pp"]:
-        target = TARGETS["histogram_max_deviation_pp"][dataset]
-        row["target"] = f"largest gap <= {target:g} pp"
-        row["meets_target"] = bool(row["histogram_max_deviation_pp"] <= target)
+    elif dataset in TARGETS["histogram_gap_to_real_pp"]:
+        target = TARGETS["histogram_gap_to_real_pp"][dataset]
+        row["target"] = f"gap to real <= {target:g} pp"
+        row["meets_target"] = bool(row["histogram_gap_to_real_pp"] <= target)
     else:
         row["target"] = "floor <= FID < ceiling"
         row["meets_target"] = bool(row["fid_floor"] <= row["fid"] < row["fid_ceiling"])
@@ -205,15 +235,20 @@ DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
 
 def format_table(rows) -> str:
     lines = [
-        "| model | dataset | FID | floor | ceiling | class recovery | largest class gap (pp) | target | met |",
+        "| model | dataset | FID | floor | ceiling | class recovery "
+        "| largest class gap to real data (pp) | target | met |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         recovery = f"{row['class_recovery']:.1%}" if "class_recovery" in row else "-"
+        if "histogram_gap_to_real_pp" in row:
+            gap = f"{row['histogram_gap_to_real_pp']:.2f}"
+        else:  # a table written before the gap to real data was measured
+            gap = f"{row['histogram_max_deviation_pp']:.2f} (to 1/10)"
         lines.append(
             f"| {row['model']} | {DATASET_NAMES[row['dataset']]} | {row['fid']:.2f} "
             f"| {row['fid_floor']:.2f} | {row['fid_ceiling']:.1f} | {recovery} "
-            f"| {row['histogram_max_deviation_pp']:.2f} "
+            f"| {gap} "
             f"| {row['target']} | {'yes' if row['meets_target'] else 'NO'} |"
         )
     return "\n".join(lines)

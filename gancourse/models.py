@@ -30,7 +30,8 @@ __all__ = [
 
 LATENT_DIM = 100
 NUM_CLASSES = 10
-LEAK = 0.2  # LeakyReLU slope used throughout, as in DCGAN
+LEAK = 0.2  # LeakyReLU slope in both networks, as in TensorFlow's DCGAN tutorial (DCGAN's
+# generator uses ReLU; its discriminator uses LeakyReLU with this slope)
 
 
 def _label_input():

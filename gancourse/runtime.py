@@ -14,15 +14,30 @@ import sys
 REFERENCE_MODULES = ("gancourse.train", "gancourse.models", "gancourse.evaluate")
 
 
-def configure_tensorflow(seed: int | None = None, *, memory_growth: bool = True) -> dict:
+def configure_tensorflow(
+    seed: int | None = None, *, memory_growth: bool = True, deterministic: bool = False
+) -> dict:
     """Seed Python, NumPy and TensorFlow, and stop TensorFlow from grabbing a whole GPU.
 
     Memory growth must be set before TensorFlow touches a GPU, so call this first thing in a
     notebook. On a shared hub it keeps one student's kernel from reserving all GPU memory.
-    Returns a small description of what was found: ``{"gpus": [...], "seed": seed}``.
+
+    Seeding makes the random *draws* repeatable, not the arithmetic: on a GPU, and with
+    multithreaded CPU kernels, reductions may add in a different order from run to run, so two
+    seeded runs can drift apart in the last digits and, over a long GAN training, visibly. With
+    ``deterministic=True`` TensorFlow also runs every op deterministically
+    (``tf.config.experimental.enable_op_determinism``): slower, and it needs a seed; even then
+    results are repeatable on the same hardware and software versions only, so a number printed
+    in the book can still differ on another machine.
+    Returns a small description of what was found:
+    ``{"gpus": [...], "seed": seed, "deterministic": deterministic}``.
     """
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
         raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
+    if not isinstance(deterministic, bool):
+        raise TypeError(f"deterministic must be True or False, got {deterministic!r}")
+    if deterministic and seed is None:
+        raise ValueError("deterministic=True needs a seed: random ops refuse to run unseeded")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide C++ info banners in notebooks
     import keras
     import tensorflow as tf
@@ -37,7 +52,9 @@ def configure_tensorflow(seed: int | None = None, *, memory_growth: bool = True)
                 pass
     if seed is not None:
         keras.utils.set_random_seed(seed)  # seeds random, numpy and tensorflow together
-    return {"gpus": [gpu.name for gpu in gpus], "seed": seed}
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+    return {"gpus": [gpu.name for gpu in gpus], "seed": seed, "deterministic": deterministic}
 
 
 class _HideReferenceModules(importlib.abc.MetaPathFinder):

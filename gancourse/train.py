@@ -213,6 +213,10 @@ def make_gan_step(
 ):
     """A compiled step updating both networks from one forward pass (losses before updates).
 
+    The updates are *simultaneous*: both gradients are taken at the same parameters, as in
+    TensorFlow's DCGAN tutorial, not alternating as in Goodfellow et al.'s Algorithm 1; why the
+    difference can matter (book: Lab 2, DCGAN on MNIST, 'The training step'; Training dynamics).
+
     With ``pack`` > 1 the discriminator sees packs of real and packs of generated images
     (:func:`gancourse.models.pack_images`); the batch size must be a multiple of ``pack``.
     """
@@ -361,7 +365,7 @@ def default_checkpoint_dir(model: str, dataset: str) -> Path:
     return paths.cache_dir() / "checkpoints" / run_name(model, dataset)
 
 
-# Adam's learning rates: Keras's default for the classifier, Radford et al. (2016), section 3,
+# Adam's learning rates: Keras's default for the classifier, Radford et al. (2016), section 4,
 # for the DCGANs, and Gulrajani et al. (2017), Algorithm 1, for the WGAN-GP.
 LEARNING_RATES = {"classifier": 1e-3, "dcgan": 2e-4, "cdcgan": 2e-4, "wgan-gp": 1e-4}
 
@@ -399,7 +403,8 @@ def build_networks(config: Config):
     )
     if config.model == "wgan-gp":
         other = ("critic", models.build_critic())
-        # Adam settings of Gulrajani et al. (2017), Algorithm 1.
+        # Gulrajani et al. (2017): rate 1e-4 and beta_2 = 0.9 as in their Algorithm 1, beta_1 = 0.5
+        # as in their MNIST code (gan_mnist.py); Algorithm 1 itself uses beta_1 = 0.
         g_opt = keras.optimizers.Adam(rate, beta_1=0.5, beta_2=0.9)
         o_opt = keras.optimizers.Adam(rate, beta_1=0.5, beta_2=0.9)
     else:
@@ -411,7 +416,7 @@ def build_networks(config: Config):
                 filters=config.d_filters,
             ),
         )
-        # Adam settings of Radford et al. (2016), section 3.
+        # Adam settings of Radford et al. (2016), section 4.
         g_opt = keras.optimizers.Adam(rate, beta_1=0.5)
         o_opt = keras.optimizers.Adam(rate, beta_1=0.5)
     networks = {"generator": generator, other[0]: other[1]}

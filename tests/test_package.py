@@ -55,6 +55,34 @@ def test_configure_tensorflow_rejects_bad_seeds(seed):
         configure_tensorflow(seed)
 
 
+def test_configure_tensorflow_deterministic_switches_on_op_determinism():
+    # In a fresh process: op determinism is global and cannot be switched off again.
+    code = (
+        "import tensorflow as tf\n"
+        "from tensorflow.python.framework.config import is_op_determinism_enabled\n"
+        "from gancourse.runtime import configure_tensorflow\n"
+        "assert not is_op_determinism_enabled()\n"
+        "info = configure_tensorflow(5, deterministic=True)\n"
+        "assert info['deterministic'] is True, info\n"
+        "assert is_op_determinism_enabled()\n"
+        "a = tf.reduce_sum(tf.random.normal((1000,))).numpy()\n"
+        "configure_tensorflow(5, deterministic=True)\n"
+        "assert a == tf.reduce_sum(tf.random.normal((1000,))).numpy()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_configure_tensorflow_deterministic_needs_a_seed_and_a_bool():
+    with pytest.raises(ValueError, match="needs a seed"):
+        configure_tensorflow(None, deterministic=True)
+    with pytest.raises(TypeError, match="deterministic must be True or False"):
+        configure_tensorflow(1, deterministic="yes")
+    assert configure_tensorflow(1)["deterministic"] is False
+
+
 def test_offline_mathjax_source_is_installed():
     from gancourse.sphinx_offline import ENTRY_POINT, mathjax_source
 
