@@ -11,19 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gancourse import doctor
 from gancourse.runtime import configure_tensorflow
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 WEIGHTS = REPOSITORY / "data" / "weights"
-COMMITTED = [
-    ("classifier", "mnist"),
-    ("classifier", "fashion_mnist"),
-    ("dcgan", "mnist"),
-    ("dcgan", "fashion_mnist"),
-    ("cdcgan", "mnist"),
-    ("cdcgan", "fashion_mnist"),
-    ("wgan-gp", "mnist"),
-]
+#: The committed models (the doctor checks the same list on a user's machine).
+COMMITTED = list(doctor.WEIGHTS)
 
 configure_tensorflow(0)
 import keras  # noqa: E402
