@@ -128,7 +128,7 @@ def test_markdown_tables_in_outputs_reach_readers_as_tables(build):
             f"{page.relative_to(build)} shows a Markdown table as text"
         )
     evaluation = (build / "book" / "labs" / "evaluation.html").read_text()
-    assert re.search(r"<th[^>]*>\s*(?:<p>)?largest class gap \(pp\)", evaluation)
+    assert re.search(r"<th[^>]*>\s*(?:<p>)?largest class gap to real data \(pp\)", evaluation)
 
 
 def test_book_in_headless_chromium(build, repository, tmp_path):
