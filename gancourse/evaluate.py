@@ -63,6 +63,15 @@ def _weights_folder(weights_dir) -> Path:
     return paths.weights_dir() if weights_dir is COMMITTED else Path(weights_dir)
 
 
+#: The committed quality table, beside the weights (written by ``make quality``).
+QUALITY_FILE = "quality.json"
+
+
+def committed_quality(weights_dir: Path | str = COMMITTED) -> list[dict]:
+    """The rows of the committed quality table (one per model and dataset)."""
+    return json.loads((_weights_folder(weights_dir) / QUALITY_FILE).read_text())["rows"]
+
+
 def load_classifier(dataset: str, weights_dir: Path | str = COMMITTED):
     from gancourse.models import build_classifier
 
@@ -260,7 +269,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="", help="default: quality.json beside the weights")
     args = parser.parse_args(argv)
-    args.out = args.out or str(paths.weights_dir() / "quality.json")
+    args.out = args.out or str(_weights_folder(COMMITTED) / QUALITY_FILE)
     from gancourse.runtime import configure_tensorflow
 
     configure_tensorflow(args.seed)

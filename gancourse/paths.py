@@ -69,28 +69,27 @@ def _not_found(what: str, variable: str, example: str) -> CourseFilesNotFound:
     )
 
 
-def data_dir() -> Path:
-    """The folder holding ``mnist/`` and ``fashion-mnist/``: ``$GANCOURSE_DATA_DIR``, else the
-    checkout's ``data/``; raises :class:`CourseFilesNotFound` naming the variable otherwise."""
-    found = _from_environment(DATA_DIR_ENV)
+def _course_folder(variable: str, relative: str, what: str) -> Path:
+    """``$variable`` if set, else ``relative`` in the checkout; else the error naming it."""
+    found = _from_environment(variable)
     if found is not None:
         return found
     root = checkout()
     if root is None:
-        raise _not_found("datasets (MNIST, Fashion-MNIST)", DATA_DIR_ENV, "data")
-    return root / "data"
+        raise _not_found(what, variable, relative)
+    return root / relative
+
+
+def data_dir() -> Path:
+    """The folder holding ``mnist/`` and ``fashion-mnist/``: ``$GANCOURSE_DATA_DIR``, else the
+    checkout's ``data/``; raises :class:`CourseFilesNotFound` naming the variable otherwise."""
+    return _course_folder(DATA_DIR_ENV, "data", "datasets (MNIST, Fashion-MNIST)")
 
 
 def weights_dir() -> Path:
     """The folder of the trained weights: ``$GANCOURSE_WEIGHTS_DIR``, else the checkout's
     ``data/weights/``; raises :class:`CourseFilesNotFound` naming the variable otherwise."""
-    found = _from_environment(WEIGHTS_DIR_ENV)
-    if found is not None:
-        return found
-    root = checkout()
-    if root is None:
-        raise _not_found("trained weights", WEIGHTS_DIR_ENV, "data/weights")
-    return root / "data" / "weights"
+    return _course_folder(WEIGHTS_DIR_ENV, "data/weights", "trained weights")
 
 
 def cache_dir() -> Path:

@@ -37,15 +37,6 @@ MODELS = ("classifier", "dcgan", "cdcgan", "wgan-gp")
 DATASETS = ("mnist", "fashion_mnist")
 
 
-def __getattr__(name: str):
-    # ``WEIGHTS_DIR`` is looked up when it is used (``$GANCOURSE_WEIGHTS_DIR``, else the
-    # checkout's data/weights/; see gancourse.paths), so that importing this module never fails
-    # and a kernel sees the variable its hub or the Colab cell set.
-    if name == "WEIGHTS_DIR":
-        return paths.weights_dir()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def run_name(model: str, dataset: str) -> str:
     """File stem of a model's weights: ``dcgan-mnist``, ``cdcgan-fashion-mnist``, ..."""
     return f"{model}-{dataset.replace('_', '-')}"

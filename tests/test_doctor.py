@@ -108,7 +108,7 @@ def test_environment_variables_come_first(tmp_path, monkeypatch):
     assert paths.weights_dir() == tmp_path / "w"
     from gancourse import train
 
-    assert train.WEIGHTS_DIR == tmp_path / "w"  # looked up when used, not at import
+    # Looked up when used, not at import.
     assert train.weights_path("dcgan", "mnist") == tmp_path / "w" / "dcgan-mnist.weights.h5"
 
 
