@@ -54,6 +54,8 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
+from gancourse.runtime import STUDENT_MODULES
+
 #: Where the sandbox keeps its Python copy, its passwd file and the per-submission folders.
 STATE = Path(os.environ.get("GANCOURSE_SANDBOX_STATE", "/var/lib/gancourse-sandbox"))
 USER_PREFIX = "gancourse-sbx-"
@@ -78,8 +80,13 @@ ENTER = Path(__file__).with_name("sandbox_enter.py")
 BWRAP = "/usr/bin/bwrap"
 #: Where the sandboxed process sees its working folder.
 SCRATCH_INSIDE = "/home/student"
-#: The course package's answers to the problem sets: not copied into any jail.
-REFERENCE_ANSWERS = ("train.py", "models.py", "evaluate.py")
+#: The files of the course package a jail holds: the package's ``__init__.py`` and the modules
+#: problem sets may import (:data:`gancourse.runtime.STUDENT_MODULES`). The others hold or lead
+#: to the reference answers (networks, losses, train steps, sampler, trainer, weights): no jail
+#: has them at all, and a module added to the package stays out until it is listed there.
+STUDENT_PACKAGE_FILES = ("__init__.py",) + tuple(
+    module.removeprefix("gancourse.") + ".py" for module in STUDENT_MODULES
+)
 
 
 class SandboxError(RuntimeError):
@@ -529,6 +536,13 @@ def _unmount_and_remove(root: Path) -> list[str]:
     return [f"jail folder {root} not removed"] if root.exists() else []
 
 
+def copy_student_package(package: Path, target: Path) -> None:
+    """Copy :data:`STUDENT_PACKAGE_FILES` of the course package ``package`` into ``target``."""
+    target.mkdir(parents=True)
+    for name in STUDENT_PACKAGE_FILES:
+        shutil.copy2(package / name, target / name)
+
+
 @dataclass
 class RunFiles:
     """What every jail of one pipeline run shares read-only: the package copy, data, cache."""
@@ -542,19 +556,15 @@ class RunFiles:
     def create(cls, repository: Path, data: Path) -> RunFiles:
         """Copy what a submission may import and decode the datasets into a fresh cache.
 
-        The copy holds the course package without its reference answers (``REFERENCE_ANSWERS``
-        are not there at all, rather than hidden) and the probe (``autograder/probes``), which
-        holds no check.
+        The copy holds the part of the course package problem sets may import
+        (:func:`copy_student_package`; the reference answers are not there at all, rather than
+        hidden) and the probe (``autograder/probes``), which holds no check.
         """
         root = STATE / "runs" / secrets.token_hex(8)
         root.mkdir(mode=0o755)
         library = root / "lib"
         caches = shutil.ignore_patterns("__pycache__")
-        shutil.copytree(
-            repository / "gancourse",
-            library / "gancourse",
-            ignore=shutil.ignore_patterns("__pycache__", *REFERENCE_ANSWERS),
-        )
+        copy_student_package(repository / "gancourse", library / "gancourse")
         (library / "autograder").mkdir()
         shutil.copy2(repository / "autograder" / "__init__.py", library / "autograder")
         shutil.copytree(

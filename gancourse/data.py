@@ -1,4 +1,4 @@
-"""Offline loaders for MNIST and Fashion-MNIST.
+"""Offline loaders for MNIST and Fashion-MNIST, and the arrays and batches the trainer feeds on.
 
 The course never downloads anything: the gzip-compressed IDX files are committed under the
 repository's ``data/`` folder (``$GANCOURSE_DATA_DIR`` elsewhere; :mod:`gancourse.paths`). :func:`load_dataset` follows the contract of
@@ -10,6 +10,11 @@ decompressed file against the digests below, decodes the IDX layout and stores t
 ``.npy`` files in a cache folder. Later loads read the cache (tens of milliseconds) after
 checking that the source files have not changed since (size and modification time); a changed
 file is verified again, so a corrupted file is always reported, never silently decoded.
+
+:func:`scale_images` applies the course's image convention (float32 in [-1, 1], one channel),
+and :func:`training_arrays` and :func:`epoch_dataset` give the trainer (:mod:`gancourse.train`)
+its data. TensorFlow is imported only by :func:`epoch_dataset`, so loading the arrays needs
+NumPy alone.
 """
 
 from __future__ import annotations
@@ -28,12 +33,16 @@ from gancourse.paths import CACHE_DIR_ENV, DATA_DIR_ENV, cache_dir, data_dir
 
 __all__ = [
     "CACHE_DIR_ENV",
+    "CLASS_NAMES",
     "DATA_DIR_ENV",
     "DATASETS",
     "DatasetError",
     "data_dir",
     "cache_dir",
+    "epoch_dataset",
     "load_dataset",
+    "scale_images",
+    "training_arrays",
     "verify_dataset",
 ]
 
@@ -54,6 +63,23 @@ DATASETS: dict[str, dict[str, str]] = {
         "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
         "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
     },
+}
+
+#: The classes of each dataset, by label.
+CLASS_NAMES: dict[str, tuple[str, ...]] = {
+    "mnist": tuple(str(digit) for digit in range(10)),
+    "fashion_mnist": (
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ),
 }
 
 # Folder names on disk follow the upstream spelling; the API uses Keras' names.
@@ -204,3 +230,34 @@ def load_dataset(name: str = "mnist", *, use_cache: bool = True):
         (arrays["train-images-idx3-ubyte"], arrays["train-labels-idx1-ubyte"]),
         (arrays["t10k-images-idx3-ubyte"], arrays["t10k-labels-idx1-ubyte"]),
     )
+
+
+def scale_images(images_uint8: np.ndarray) -> np.ndarray:
+    """uint8 (N, 28, 28) to float32 (N, 28, 28, 1) in [-1, 1], the course's convention."""
+    return (images_uint8.astype(np.float32)[..., None] - 127.5) / 127.5
+
+
+def training_arrays(dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    """Training images scaled to [-1, 1] as float32 (N, 28, 28, 1), and int32 labels."""
+    (x_train, y_train), _ = load_dataset(dataset)
+    return scale_images(x_train), y_train.astype(np.int32)
+
+
+def epoch_dataset(images, labels, batch_size: int, seed: int, epoch: int, skip: int = 0):
+    """One epoch of shuffled full batches ``(images, labels)``, with ``skip`` batches already done.
+
+    The permutation depends only on (seed, epoch), so a resumed run sees exactly the batches
+    the interrupted run had not reached. Batches are sliced from arrays already in memory and
+    prefetched, so the train step never waits for input.
+    """
+    import tensorflow as tf
+
+    order = np.random.default_rng([seed, epoch]).permutation(len(images))
+    steps = len(images) // batch_size
+    order = order[skip * batch_size : steps * batch_size]
+    data = tf.data.Dataset.from_tensor_slices(order).batch(batch_size, drop_remainder=True)
+    data = data.map(
+        lambda index: (tf.gather(images, index), tf.gather(labels, index)),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    )
+    return data.prefetch(tf.data.AUTOTUNE)

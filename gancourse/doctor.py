@@ -24,16 +24,6 @@ from pathlib import Path
 PYTHON_RANGE = ((3, 11), (3, 14))  # from 3.11 up to, not including, 3.14
 #: The TensorFlow minor version the locks pin (``tensorflow>=2.21,<2.22``).
 TENSORFLOW_MINOR = (2, 21)
-#: The committed weights the labs load: (model, dataset).
-WEIGHTS = (
-    ("classifier", "mnist"),
-    ("classifier", "fashion_mnist"),
-    ("dcgan", "mnist"),
-    ("dcgan", "fashion_mnist"),
-    ("cdcgan", "mnist"),
-    ("cdcgan", "fashion_mnist"),
-    ("wgan-gp", "mnist"),
-)
 #: nbgrader's parts that a student's JupyterLab needs: server extensions, then lab plugins.
 STUDENT_SERVER_EXTENSIONS = (
     "nbgrader.server_extensions.assignment_list",
@@ -189,16 +179,15 @@ def check_datasets() -> list[Result]:
 
 def check_weights() -> Result:
     from gancourse import paths
-    from gancourse.train import run_name
+    from gancourse.weights import RUNS, record_path, weights_path
 
     try:
         folder = paths.weights_dir()
     except paths.CourseFilesNotFound as err:
         return Result(FAIL, "weights", str(err), f"set {paths.WEIGHTS_DIR_ENV}")
     problems = []
-    for model, dataset in WEIGHTS:
-        stem = run_name(model, dataset)
-        weights, record = folder / f"{stem}.weights.h5", folder / f"{stem}.json"
+    for model, dataset in RUNS:
+        weights, record = weights_path(model, dataset, folder), record_path(model, dataset, folder)
         try:
             with weights.open("rb") as handle:
                 head = handle.read(len(_HDF5_SIGNATURE))
@@ -222,7 +211,7 @@ def check_weights() -> Result:
     return Result(
         OK,
         "weights",
-        f"{folder} ({_source(paths.WEIGHTS_DIR_ENV)}): {len(WEIGHTS)} models with their records",
+        f"{folder} ({_source(paths.WEIGHTS_DIR_ENV)}): {len(RUNS)} models with their records",
     )
 
 

@@ -1,17 +1,35 @@
 """Seeding and device setup for TensorFlow, shared by the labs, assignments and trainers.
 
-Taught on the *Conventions* page of the book (``book/conventions.md``).
+- :func:`configure_tensorflow`: seeds and GPU memory growth, first thing in every notebook;
+  taught on the *Conventions* page of the book (``book/conventions.md``).
+- :func:`choose_precision`, :func:`choose_jit`, :func:`machine_description`: what the trainer
+  (:mod:`gancourse.train`) and ``make bench`` run with on this machine, and record.
+- :func:`hide_reference_solutions`: the problem sets' import policy. They may import the
+  modules of :data:`STUDENT_MODULES` and nothing else of the package; the grading sandbox
+  (``autograder/sandbox.py``) copies only these into a submission's jail.
+
+TensorFlow is imported inside the functions that use it, so that a problem set's setup cell can
+install the import policy, and the sandbox can read :data:`STUDENT_MODULES`, without it.
 """
 
 from __future__ import annotations
 
 import importlib.abc
 import os
+import platform
 import sys
 
-#: The package modules that hold the reference answers to the problem sets' graded functions:
-#: the losses and train steps (``train``), the networks (``models``) and sampling (``evaluate``).
-REFERENCE_MODULES = ("gancourse.train", "gancourse.models", "gancourse.evaluate")
+#: The package modules a problem set may import: datasets and their folders, metrics, image
+#: grids and this module. The others (the networks, losses, train steps, sampler, trainer,
+#: committed weights, ...) hold or lead to the reference answers of the graded functions, and
+#: any module added later is hidden too until it is listed here.
+STUDENT_MODULES = (
+    "gancourse.data",
+    "gancourse.metrics",
+    "gancourse.paths",
+    "gancourse.plotting",
+    "gancourse.runtime",
+)
 
 
 def configure_tensorflow(
@@ -57,33 +75,109 @@ def configure_tensorflow(
     return {"gpus": [gpu.name for gpu in gpus], "seed": seed, "deterministic": deterministic}
 
 
+def is_hidden(module: str) -> bool:
+    """Whether a problem set may not import ``module``: a part of the package not listed in
+    :data:`STUDENT_MODULES` (the package itself, ``gancourse``, stays importable)."""
+    return module.startswith("gancourse.") and module not in STUDENT_MODULES
+
+
 class _HideReferenceModules(importlib.abc.MetaPathFinder):
-    """Refuse imports of :data:`REFERENCE_MODULES` with a message that says why."""
+    """Refuse imports of the package's hidden modules with a message that says why."""
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname in REFERENCE_MODULES:
+        if is_hidden(fullname):
             raise ImportError(
-                f"{fullname} holds the course's reference solutions, so problem sets switch it "
-                "off: write the graded functions yourself (the labs in the book may use it)",
+                f"{fullname} is off in problem sets: the course package's modules other than "
+                f"{', '.join(STUDENT_MODULES)} hold or lead to its reference solutions, so "
+                "write the graded functions yourself (the labs in the book may use it)",
                 name=fullname,
             )
         return None
 
 
 def hide_reference_solutions() -> None:
-    """Make :data:`REFERENCE_MODULES` unimportable in this Python process.
+    """Make every module of the package outside :data:`STUDENT_MODULES` unimportable here.
 
     Every problem set calls this in its read-only setup cell, which nbgrader restores before
     grading, so an answer that imports the course's own implementation of a graded function
     fails with an :class:`ImportError` that explains itself, in the student's kernel and in the
     autograder alike. Modules already imported are dropped too. This stops the easy shortcut,
-    not a determined one: code that reads the package's files directly is still possible.
+    not a determined one: code that reads the package's files directly is still possible, which
+    is why the grading sandbox holds no other module of the package at all.
     """
     if not any(isinstance(finder, _HideReferenceModules) for finder in sys.meta_path):
         sys.meta_path.insert(0, _HideReferenceModules())
     package = sys.modules.get("gancourse")
-    for name in REFERENCE_MODULES:
+    for name in [name for name in sys.modules if is_hidden(name)]:
         sys.modules.pop(name, None)
-        attribute = name.rpartition(".")[2]
+        attribute = name.split(".")[1]
         if package is not None and attribute in vars(package):
             delattr(package, attribute)
+
+
+# --------------------------------------------------------------------------------------------
+# What the trainer runs with on this machine
+
+
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags from ``/proc/cpuinfo`` (empty where there is none)."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def choose_precision(precision: str, on_gpu: bool) -> str:
+    """``auto``: bfloat16 where the hardware computes it natively, else float32.
+
+    On a CPU without AVX512-BF16 or AMX, bfloat16 is emulated: ``make bench`` measured it more
+    than ten times slower than float32 on an AVX2-only EPYC, so ``auto`` keeps float32 there.
+    """
+    if precision != "auto":
+        return precision
+    if on_gpu:
+        return "mixed_bfloat16"
+    return "mixed_bfloat16" if cpu_flags() & {"avx512_bf16", "amx_bf16"} else "float32"
+
+
+def choose_jit(jit: str, on_gpu: bool) -> bool:
+    """``auto``: XLA on GPU; off on CPU for now.
+
+    On the 2-core EPYC of the course's CI, ``make bench`` measured XLA 13% faster than the plain
+    graph on an idle machine but 40% slower on a loaded one; until that is understood, CPU
+    training keeps the plain graph, which never lost to the tutorial's step.
+    """
+    return {"on": True, "off": False}.get(jit, on_gpu)
+
+
+def machine_description() -> dict:
+    """CPU, cores, GPUs, platform and library versions, as the training records keep them."""
+    import keras
+    import tensorflow as tf
+
+    cpu_model = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    cpu_model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    gpu_names = []
+    for gpu in tf.config.list_physical_devices("GPU"):
+        details = tf.config.experimental.get_device_details(gpu)
+        gpu_names.append(details.get("device_name", gpu.name))
+    return {
+        "cpu": cpu_model,
+        "cpu_cores": os.cpu_count(),
+        "gpus": gpu_names,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+    }

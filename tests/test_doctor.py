@@ -106,10 +106,11 @@ def test_environment_variables_come_first(tmp_path, monkeypatch):
     monkeypatch.setenv("GANCOURSE_WEIGHTS_DIR", str(tmp_path / "w"))
     assert paths.data_dir() == tmp_path / "d"
     assert paths.weights_dir() == tmp_path / "w"
-    from gancourse import train
+    from gancourse import weights
 
     # Looked up when used, not at import.
-    assert train.weights_path("dcgan", "mnist") == tmp_path / "w" / "dcgan-mnist.weights.h5"
+    assert weights.weights_path("dcgan", "mnist") == tmp_path / "w" / "dcgan-mnist.weights.h5"
+    assert weights.record_path("dcgan", "mnist") == tmp_path / "w" / "dcgan-mnist.json"
 
 
 def test_the_checkout_is_the_fallback(monkeypatch, repository):

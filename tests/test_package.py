@@ -91,16 +91,20 @@ def test_offline_mathjax_source_is_installed():
     assert any((source / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
 
 
-def test_hide_reference_solutions_refuses_the_answer_modules_only():
+def test_hide_reference_solutions_allows_the_student_modules_only():
     # In a child process: the switch is meant to last for the whole kernel.
     script = """
-import gancourse.train
-from gancourse.runtime import REFERENCE_MODULES, hide_reference_solutions
+import gancourse, gancourse.train, pkgutil
+from gancourse.runtime import STUDENT_MODULES, hide_reference_solutions
 hide_reference_solutions()
 hide_reference_solutions()  # calling it twice installs one finder
 from gancourse.runtime import _HideReferenceModules
 assert sum(isinstance(f, _HideReferenceModules) for f in sys.meta_path) == 1
-for name in REFERENCE_MODULES:
+modules = ["gancourse." + m.name for m in pkgutil.iter_modules(gancourse.__path__)]
+hidden = [name for name in modules if name not in STUDENT_MODULES]
+answers = ("train", "models", "evaluate", "losses", "steps", "weights", "checkpoints")
+assert {"gancourse." + name for name in answers} <= set(hidden), hidden
+for name in hidden:
     try:
         importlib.import_module(name)
     except ImportError as err:
@@ -113,7 +117,8 @@ except ImportError:
     pass
 else:
     raise AssertionError("gancourse.train reachable as an attribute")
-import gancourse.data, gancourse.metrics, gancourse.plotting  # the helpers stay
+for name in STUDENT_MODULES:  # the helpers stay
+    importlib.import_module(name)
 print("ok")
 """
     proc = subprocess.run(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 import textwrap
 import time
 from pathlib import Path
@@ -153,6 +154,59 @@ def test_dev_shm_is_bounded(tmp_path):
         memory_bytes=4 << 30,
     )
     assert "stopped" in result.stdout and "wrote 2 GiB" not in result.stdout, result.stderr
+
+
+def test_the_jails_package_holds_no_reference_answer_and_works_without_them(tmp_path, repository):
+    """The package copy a jail imports: only the modules problem sets may use, and those import
+    and work (load data, scale, seed, draw a grid) without the modules left out."""
+    package = tmp_path / "lib" / "gancourse"
+    sandbox.copy_student_package(repository / "gancourse", package)
+    assert sorted(p.name for p in package.iterdir()) == sorted(sandbox.STUDENT_PACKAGE_FILES)
+    answers = ("train", "models", "evaluate", "losses", "steps", "weights", "checkpoints")
+    left_out = sorted(p.stem for p in (repository / "gancourse").glob("*.py"))
+    left_out = [name for name in left_out if not (package / f"{name}.py").exists()]
+    assert set(answers) <= set(left_out), left_out
+    code = f"""
+        import importlib, sys
+        import gancourse
+        assert gancourse.__file__.startswith({str(package)!r}), gancourse.__file__
+        from gancourse.data import load_dataset, scale_images
+        from gancourse.metrics import frechet_distance_from_features
+        from gancourse.plotting import image_grid
+        from gancourse.runtime import STUDENT_MODULES, configure_tensorflow, hide_reference_solutions
+        for name in {left_out!r}:
+            try:
+                importlib.import_module("gancourse." + name)
+            except ModuleNotFoundError:
+                pass
+            else:
+                raise AssertionError(name + " is importable in the jail")
+        configure_tensorflow(0)
+        hide_reference_solutions()
+        for name in STUDENT_MODULES:
+            importlib.import_module(name)
+        (x_train, _), _ = load_dataset("mnist")
+        images = scale_images(x_train[:8])
+        print(images.shape, image_grid(images, ncols=4).shape)
+        """
+    # -S: no site-packages' .pth files, so the editable install's finder cannot reach the
+    # checkout's package, as nothing in a jail can; the libraries come from PYTHONPATH, and the
+    # working folder (first on sys.path) is not the checkout either.
+    environment = dict(
+        os.environ,
+        PYTHONPATH=f"{package.parent}:{sysconfig.get_path('purelib')}",
+        GANCOURSE_DATA_DIR=str(repository / "data"),
+    )
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "(8, 28, 28, 1) (62, 122)" in result.stdout, result.stdout
 
 
 def test_grading_refuses_to_run_unsandboxed_without_being_asked(tmp_path, monkeypatch):

@@ -10,10 +10,11 @@ discriminator: convolutions 64 and 128, 5x5, stride 2, dropout 0.3), on MNIST ba
 - ``tutorial``: the tutorial's recipe, written out here: ``BinaryCrossentropy(from_logits=True)``
   losses, a ``tf.function`` step with two tapes, ``from_tensor_slices(images).shuffle(60000)
   .batch(256)`` with no prefetch;
-- ``course (...)``: :func:`gancourse.train.make_gan_step` fed by
-  :func:`gancourse.train.epoch_dataset` (prefetched, never starves), in three settings: float32
+- ``course (...)``: :func:`gancourse.steps.make_gan_step` fed by
+  :func:`gancourse.data.epoch_dataset` (prefetched, never starves), in three settings: float32
   graph, float32 with XLA (``jit_compile``) and ``mixed_bfloat16``. ``course (auto)`` is the
-  setting :mod:`gancourse.train` picks by itself on this machine.
+  setting :mod:`gancourse.train` picks by itself on this machine
+  (:func:`gancourse.runtime.choose_precision`, :func:`gancourse.runtime.choose_jit`).
 
 The variants run in turns, ``--rounds`` times, each time for ``--steps`` steps, so that a change
 of machine load touches all of them alike; the median round counts. Throughput is reported in
@@ -144,7 +145,8 @@ def tutorial_variant(tf, keras, images, batch_size):
 
 
 def course_variant(tf, keras, images, labels, batch_size, precision, jit):
-    from gancourse.train import epoch_dataset, make_gan_step
+    from gancourse.data import epoch_dataset
+    from gancourse.steps import make_gan_step
 
     keras.mixed_precision.set_global_policy(precision)
     try:
@@ -215,8 +217,9 @@ def main(argv=None) -> int:
     import keras
     import tensorflow as tf
 
+    from gancourse.data import training_arrays
     from gancourse.models import build_discriminator, build_generator
-    from gancourse.train import choose_jit, choose_precision, machine_description, training_arrays
+    from gancourse.runtime import choose_jit, choose_precision, machine_description
 
     images, labels = training_arrays("mnist")
     on_gpu = bool(tf.config.list_physical_devices("GPU"))

@@ -157,32 +157,42 @@ def print_history(t: Targets) -> str:
     )
 
 
+def _hidden_modules(t: Targets) -> list[str]:
+    """The course package's modules that problem sets may not import (the reference answers)."""
+    from gancourse.runtime import is_hidden
+
+    names = sorted(path.stem for path in (t.repository / "gancourse").glob("*.py"))
+    return [n for n in names if not n.startswith("__") and is_hidden(f"gancourse.{n}")]
+
+
 @attack(6)
 def unhide_reference(t: Targets) -> str:
     """Remove the import hook that hides the course's answers and import them by every route.
 
-    ``gancourse.train``, ``.models``, ``.evaluate`` by import, and their files by path from
-    every folder on ``sys.path`` and the repository. Contained: nothing found (the answers are
-    not in the grading sandbox at all); the blank notebook scores 0.
+    Every module of ``gancourse`` that problem sets may not import (``train``, ``models``,
+    ``losses``, ``steps``, ``evaluate``, ``weights``, ...) by import, and their files by path
+    from every folder on ``sys.path`` and the repository. Contained: nothing found (the answers
+    are not in the grading sandbox at all); the blank notebook scores 0.
     """
     return t.fill(
         """
     import importlib
     _atk_sys.meta_path[:] = [f for f in _atk_sys.meta_path if "Hide" not in type(f).__name__]
     found = []
-    for name in ("gancourse.train", "gancourse.models", "gancourse.evaluate"):
+    for name in ${hidden}:
         try:
-            importlib.import_module(name)
+            importlib.import_module("gancourse." + name)
             found.append(name)
             _atk_leak("reference module imported", name)
         except Exception:
             pass
     for folder in [*_atk_sys.path, ${repository}]:
-        for name in ("train.py", "models.py", "evaluate.py"):
-            if _atk_read(_atk_os.path.join(folder, "gancourse", name)):
-                found.append(name)
+        for name in ${hidden}:
+            if _atk_read(_atk_os.path.join(folder, "gancourse", name + ".py")):
+                found.append(name + ".py")
     return f"reference answers found: {found}"
-    """
+    """,
+        hidden=_hidden_modules(t),
     )
 
 
@@ -307,7 +317,7 @@ def preprocess_images(images):
 def reference_in_probe(t: Targets) -> dict[str, str]:
     """The graded functions import the course's own answers in the probe, by name and by path.
 
-    Contained: 0 points (``gancourse.train`` is not in the grading sandbox).
+    Contained: 0 points (``gancourse.losses`` is not in the grading sandbox).
     """
     return {
         "discriminator_loss": """
@@ -317,11 +327,11 @@ def discriminator_loss(real_logits, fake_logits):
     import sys
     sys.meta_path[:] = [f for f in sys.meta_path if "Hide" not in type(f).__name__]
     try:
-        return importlib.import_module("gancourse.train").discriminator_loss(real_logits, fake_logits)
+        return importlib.import_module("gancourse.losses").discriminator_loss(real_logits, fake_logits)
     except ImportError:
         pass
     for folder in sys.path:
-        path = os.path.join(folder, "gancourse", "train.py")
+        path = os.path.join(folder, "gancourse", "losses.py")
         if os.path.isfile(path):
             namespace = {}
             exec(open(path).read(), namespace)

@@ -323,7 +323,7 @@ def gan_value(d, p_data, p_model):
         function="discriminator_loss",
         source="""
 def discriminator_loss(real_logits, fake_logits):
-    from gancourse.train import discriminator_loss as course_loss
+    from gancourse.losses import discriminator_loss as course_loss
 
     return course_loss(real_logits, fake_logits)
 """,

@@ -536,7 +536,7 @@ def gradient_penalty(critic, real_images, fake_images, epsilon=None):
         function="gradient_penalty",
         source="""
 def gradient_penalty(critic, real_images, fake_images, epsilon=None):
-    from gancourse import train as course
+    from gancourse import losses as course
 
     return course.gradient_penalty(critic, real_images, fake_images)
 """,

@@ -1,0 +1,76 @@
+"""The trainer's checkpoints: the whole training state in one folder, written atomically.
+
+A checkpoint holds every network's weights (``<name>.weights.h5``), every optimizer's variables
+(``<name>.npz``: iteration, learning rate, moments) and ``state.json`` (:class:`TrainingState`:
+epochs and steps done, training time, sessions, loss history). The trainer
+(:mod:`gancourse.train`) saves one every ``--checkpoint-minutes`` and after every epoch, and
+resumes from it when the same command runs again. The default folder is
+``<cache>/checkpoints/<run name>`` (:func:`gancourse.paths.cache_dir`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from gancourse import paths
+from gancourse.weights import run_name
+
+
+@dataclass
+class TrainingState:
+    epoch: int = 0  # completed epochs
+    step: int = 0  # completed steps in the current epoch
+    elapsed_s: float = 0.0  # training wall time over all sessions
+    sessions: int = 0
+    history: list[dict] = field(default_factory=list)  # one row of mean losses per epoch
+    running: dict = field(default_factory=dict)  # loss sums within the current epoch
+
+
+def checkpoint_folder(model: str, dataset: str, folder: Path | str = "") -> Path:
+    """``folder`` when given, else the run's folder in the cache."""
+    if folder:
+        return Path(folder)
+    return paths.cache_dir() / "checkpoints" / run_name(model, dataset)
+
+
+def optimizer_arrays(optimizer) -> list[np.ndarray]:
+    return [np.asarray(v.numpy()) for v in optimizer.variables]
+
+
+def save_checkpoint(folder: Path, state: TrainingState, networks: dict, optimizers: dict) -> None:
+    """Write the whole state to a fresh folder, then swap it in: a kill never leaves half."""
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    for name, network in networks.items():
+        network.save_weights(partial / f"{name}.weights.h5")
+    for name, optimizer in optimizers.items():
+        np.savez(partial / f"{name}.npz", *optimizer_arrays(optimizer))
+    (partial / "state.json").write_text(json.dumps(asdict(state), indent=1))
+    old = folder.with_name(folder.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    partial.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def load_checkpoint(folder: Path, networks: dict, optimizers: dict) -> TrainingState | None:
+    """Restore ``networks`` and ``optimizers`` from ``folder``; None when it holds no checkpoint."""
+    if not (folder / "state.json").exists():
+        return None
+    for name, network in networks.items():
+        network.load_weights(folder / f"{name}.weights.h5")
+    for name, optimizer in optimizers.items():
+        with np.load(folder / f"{name}.npz") as stored:
+            arrays = [stored[f"arr_{i}"] for i in range(len(stored.files))]
+        if len(arrays) != len(optimizer.variables):
+            raise RuntimeError(f"checkpoint {folder} does not match the optimizer {name}")
+        for variable, value in zip(optimizer.variables, arrays, strict=True):
+            variable.assign(value)
+    return TrainingState(**json.loads((folder / "state.json").read_text()))
