@@ -54,6 +54,7 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
+from gancourse.data import FOLDERS
 from gancourse.runtime import STUDENT_MODULES
 
 #: Where the sandbox keeps its Python copy, its passwd file and the per-submission folders.
@@ -589,7 +590,10 @@ class RunFiles:
         subprocess.run([sys.executable, "-c", decode], check=True, env=env)
         for path in [root, *root.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
-        mounts = [(str(library), str(library)), (str(cache), str(cache)), (str(data), str(data))]
+        # Only the datasets' folders: the rest of data/ (weights, studies) is no jail's business.
+        datasets = [str(data / folder) for folder in FOLDERS.values()]
+        mounts = [(str(library), str(library)), (str(cache), str(cache))]
+        mounts += [(folder, folder) for folder in datasets]
         env = {"GANCOURSE_DATA_DIR": str(data), "GANCOURSE_CACHE_DIR": str(cache)}
         return cls(str(root), str(library), mounts, env)
 

@@ -83,7 +83,7 @@ CLASS_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 # Folder names on disk follow the upstream spelling; the API uses Keras' names.
-_FOLDERS = {"mnist": "mnist", "fashion_mnist": "fashion-mnist"}
+FOLDERS = {"mnist": "mnist", "fashion_mnist": "fashion-mnist"}
 _CACHE_VERSION = 1
 
 
@@ -165,7 +165,7 @@ def verify_dataset(name: str, directory: Path | str | None = None) -> dict[str, 
     Raises :class:`DatasetError` naming the first bad file. Does not touch the cache.
     """
     key = _check_name(name)
-    folder = Path(directory) if directory is not None else data_dir() / _FOLDERS[key]
+    folder = Path(directory) if directory is not None else data_dir() / FOLDERS[key]
     arrays = {}
     for stem, path in _source_files(key, folder).items():
         raw = _read_verified(path, DATASETS[key][stem])
@@ -214,7 +214,7 @@ def load_dataset(name: str = "mnist", *, use_cache: bool = True):
     :class:`DatasetError` with the file's path and how to restore it.
     """
     key = _check_name(name)
-    folder = data_dir() / _FOLDERS[key]
+    folder = data_dir() / FOLDERS[key]
     paths = _source_files(key, folder)
     missing = [p for p in paths.values() if not p.is_file()]
     if missing:

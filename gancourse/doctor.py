@@ -125,7 +125,7 @@ def _source(variable: str) -> str:
 
 def check_datasets() -> list[Result]:
     from gancourse import paths
-    from gancourse.data import _FOLDERS, DATASETS, DatasetError, verify_dataset
+    from gancourse.data import FOLDERS, DATASETS, DatasetError, verify_dataset
 
     try:
         folder = paths.data_dir()
@@ -144,12 +144,12 @@ def check_datasets() -> list[Result]:
     source = _source(paths.DATA_DIR_ENV)
     results = []
     for name in DATASETS:
-        if not (folder / _FOLDERS[name]).is_dir():
+        if not (folder / FOLDERS[name]).is_dir():
             results.append(
                 Result(
                     FAIL,
                     f"dataset {name}",
-                    f"{folder} ({source}) has no {_FOLDERS[name]}/ folder",
+                    f"{folder} ({source}) has no {FOLDERS[name]}/ folder",
                     f"point {paths.DATA_DIR_ENV} at the course's data/ folder, the one that holds "
                     "mnist/ and fashion-mnist/",
                 )
@@ -170,7 +170,7 @@ def check_datasets() -> list[Result]:
             Result(
                 OK,
                 f"dataset {name}",
-                f"{folder / _FOLDERS[name]} ({source}): {n_train} + {n_test} images, "
+                f"{folder / FOLDERS[name]} ({source}): {n_train} + {n_test} images, "
                 "checksums match",
             )
         )
