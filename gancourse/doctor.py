@@ -125,7 +125,7 @@ def _source(variable: str) -> str:
 
 def check_datasets() -> list[Result]:
     from gancourse import paths
-    from gancourse.data import FOLDERS, DATASETS, DatasetError, verify_dataset
+    from gancourse.data import DATASETS, FOLDERS, DatasetError, verify_dataset
 
     try:
         folder = paths.data_dir()
