@@ -69,7 +69,7 @@ def test_resolver_maps_references_to_pages_and_anchors(book):
         ("Training dynamics", "Saturating", "has no heading"),  # shorter than its first clause
         ("Wasserstein GAN", "The gradient", "has no heading"),
         ("The minimax objective, the optimal discriminator", None, "no page"),
-        ("Lab 7", None, "no page"),
+        ("Lab 9", None, "no page"),
         ("Lab", None, "no page"),
     ],
 )
