@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv student-edition test-install browser sandbox book site test test-fast assignments validate autograde release collect feedback export wrong-solutions screenshots lint format clean clean-book lock hub e2e bench weights quality
+.PHONY: help venv student-edition test-install browser sandbox book site test test-fast assignments validate autograde release collect feedback export wrong-solutions screenshots lint format clean clean-book lock hub e2e bench bench-quality weights quality
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -90,8 +90,11 @@ hub: $(STAMP) ## Start the course's JupyterHub on 127.0.0.1:8000 (an instructor,
 e2e: $(STAMP) browser sandbox ## On a local hub in Chromium: release, fetch, validate, submit, grade, feedback
 	$(BIN)/python -m tools.e2e_hub --out artifacts/e2e
 
-bench: $(STAMP) ## Train-step throughput, course trainer vs the TF tutorial's step (JSON)
+bench: $(STAMP) ## Throughput vs the TF tutorial's step, and live time to quality on MNIST (JSON)
 	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m tools.bench_train --out artifacts/bench.json
+
+bench-quality: $(STAMP) ## Live time to quality of the Fashion-MNIST DCGAN (up to 30 min; JSON)
+	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m tools.bench_train --quality fashion_mnist --steps 2 --rounds 1 --out artifacts/bench-quality.json
 
 # The reference models of the labs, in the order the evaluation needs them (classifiers first).
 # Each command resumes from its checkpoint, so an interrupted `make weights` picks up again.

@@ -114,3 +114,23 @@ def make_classifier_step(classifier, optimizer, jit=False):
         return {"loss": loss}
 
     return tf.function(step, jit_compile=jit)
+
+
+def make_average_update(network, average, decay, updates):
+    """A function that moves ``average``'s weights towards ``network``'s: an exponential moving
+    average with ``decay``, warmed up as TensorFlow's ``ExponentialMovingAverage(num_updates=)``
+    does (the decay used is ``min(decay, (1 + t) / (10 + t))`` after ``t`` = ``updates`` steps), so
+    that the random initial weights are forgotten within the first few hundred steps.
+
+    Every weight is averaged, batch normalisation's moving statistics included, so the average
+    never pairs averaged kernels with one step's statistics.
+    """
+    pairs = list(zip(average.weights, network.weights, strict=True))
+
+    def update():
+        t = tf.cast(updates, tf.float32)
+        rate = tf.minimum(tf.constant(decay, tf.float32), (1.0 + t) / (10.0 + t))
+        for averaged, value in pairs:
+            averaged.assign(rate * averaged + (1.0 - rate) * tf.cast(value, averaged.dtype))
+
+    return tf.function(update)

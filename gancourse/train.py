@@ -41,7 +41,7 @@ import keras
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from gancourse import models, paths
+from gancourse import models, paths, progress
 from gancourse.checkpoints import (
     TrainingState,
     checkpoint_folder,
@@ -56,7 +56,12 @@ from gancourse.runtime import (
     configure_tensorflow,
     machine_description,
 )
-from gancourse.steps import make_classifier_step, make_gan_step, make_wgan_gp_step
+from gancourse.steps import (
+    make_average_update,
+    make_classifier_step,
+    make_gan_step,
+    make_wgan_gp_step,
+)
 from gancourse.weights import DATASETS, MODELS, model_info, record_path, run_name, weights_path
 
 
@@ -77,6 +82,17 @@ class Config:
     batch_size: int = _option(128)
     seed: int = _option(0, help="seeds the networks' initial weights, noise and data order")
     latent_dim: int = _option(models.LATENT_DIM, help="length of the generator's noise vector")
+    g_lr: float | None = _option(
+        None, help="Adam's rate for the generator (or the classifier); default: the model's recipe"
+    )
+    d_lr: float | None = _option(
+        None, help="Adam's rate for the discriminator or critic; default: the model's recipe"
+    )
+    ema_decay: float | None = _option(
+        None,
+        help="decay of the moving average of the generator's weights that is saved and measured; "
+        "0: none; default: the model's recipe",
+    )
     n_critic: int = _option(5, help="wgan-gp: critic steps per generator step")
     gp_weight: float = _option(10.0, help="wgan-gp: weight of the gradient penalty (lambda)")
     precision: str = _option("auto", choices=("auto", "float32", "mixed_bfloat16"))
@@ -93,6 +109,11 @@ class Config:
     )
     steps_per_epoch: int = _option(0, help="0: whole epochs; a small number for smoke tests")
     fid_samples: int = _option(2000, help="GANs: samples of the measures after each epoch; 0: off")
+    grid_every: int = _option(
+        0,
+        help="every N epochs, a grid of samples for fixed noise into <weights-dir>/progress/<run>/ "
+        "and the generator's weights beside the checkpoint; 0: none",
+    )
     progress: bool = _option(True, help="turn the progress bar off", command=False)
 
     def __post_init__(self):
@@ -113,13 +134,27 @@ class Recipe:
 
     #: ``Config -> {name: network}``; the network :data:`gancourse.weights.MODELS` saves is one.
     networks: Callable[[Config], dict]
-    #: Adam's settings, the same for every network of the model.
-    learning_rate: float
+    #: Adam's rate for the generator (or the classifier) and for the discriminator (or critic):
+    #: two time scales when they differ (Heusel et al., 2017).
+    g_lr: float
+    d_lr: float
     beta_1: float
     beta_2: float
     #: ``(config, networks, optimizers, jit) -> step``, where ``step(images, labels, index)``
     #: trains on one batch (``index``: the step's number within its epoch) and returns its losses.
     step: Callable
+    #: Decay of the exponential moving average of the generator's weights (0: none); the average
+    #: is what the trainer measures and saves (Yazıcı et al., 2019; book: Making GANs train).
+    ema_decay: float = 0.0
+
+
+def settings(config: Config) -> dict:
+    """The learning rates and moving-average decay of ``config``: its own, else its recipe's."""
+    recipe = RECIPES[config.model]
+    chosen = {name: getattr(config, name) for name in ("g_lr", "d_lr", "ema_decay")}
+    return {
+        name: getattr(recipe, name) if value is None else value for name, value in chosen.items()
+    }
 
 
 def _classifier_networks(config: Config) -> dict:
@@ -174,25 +209,37 @@ def _wgan_gp_step(config, networks, optimizers, jit):
 #: the DCGANs; for the WGAN-GP, Gulrajani et al. (2017): rate 1e-4 and beta_2 = 0.9 as in their
 #: Algorithm 1, beta_1 = 0.5 as in their MNIST code (gan_mnist.py; Algorithm 1 has beta_1 = 0).
 RECIPES = {
-    "classifier": Recipe(_classifier_networks, 1e-3, 0.9, 0.999, _classifier_step),
-    "dcgan": Recipe(_gan_networks, 2e-4, 0.5, 0.999, _gan_step),
-    "cdcgan": Recipe(_gan_networks, 2e-4, 0.5, 0.999, _gan_step),
-    "wgan-gp": Recipe(_wgan_networks, 1e-4, 0.5, 0.9, _wgan_gp_step),
+    "classifier": Recipe(_classifier_networks, 1e-3, 1e-3, 0.9, 0.999, _classifier_step),
+    "dcgan": Recipe(_gan_networks, 4e-4, 4e-4, 0.5, 0.999, _gan_step, ema_decay=0.999),
+    "cdcgan": Recipe(_gan_networks, 2e-4, 2e-4, 0.5, 0.999, _gan_step, ema_decay=0.999),
+    "wgan-gp": Recipe(_wgan_networks, 1e-4, 1e-4, 0.5, 0.9, _wgan_gp_step),
 }
+
+#: The network whose moving average is kept, when the recipe keeps one, and the average's name.
+AVERAGED, AVERAGE = "generator", "ema_generator"
 
 
 def build_networks(config: Config) -> tuple[dict, dict]:
-    """Networks and their optimizers (``<network>_optimizer``), built so checkpoints restore them."""
-    recipe = RECIPES[config.model]
+    """Networks and their optimizers (``<network>_optimizer``), built so checkpoints restore them,
+    plus the moving average of the generator (``ema_generator``, no optimizer) when kept."""
+    recipe, chosen = RECIPES[config.model], settings(config)
     networks = recipe.networks(config)
     optimizers = {}
     for name, network in networks.items():
-        optimizer = keras.optimizers.Adam(
-            recipe.learning_rate, beta_1=recipe.beta_1, beta_2=recipe.beta_2
-        )
+        rate = chosen["g_lr"] if name in (AVERAGED, "classifier") else chosen["d_lr"]
+        optimizer = keras.optimizers.Adam(rate, beta_1=recipe.beta_1, beta_2=recipe.beta_2)
         optimizer.build(network.trainable_variables)
         optimizers[f"{name}_optimizer"] = optimizer
+    if chosen["ema_decay"] and AVERAGED in networks:
+        average = keras.models.clone_model(networks[AVERAGED])
+        average.set_weights(networks[AVERAGED].get_weights())
+        networks[AVERAGE] = average
     return networks, optimizers
+
+
+def saved_network(config: Config, networks: dict):
+    """The network whose weights the run saves: the generator's average when one is kept."""
+    return networks[AVERAGE] if AVERAGE in networks else networks[model_info(config.model).saved]
 
 
 # --------------------------------------------------------------------------------------------
@@ -208,6 +255,14 @@ class _Session:
         self.started = self.last_save = time.perf_counter()
         self.before = state.elapsed_s  # training time of the earlier sessions
         self.not_training_s = 0.0  # time spent measuring, excluded from the training time
+        self.average = None  # updates the generator's moving average, when one is kept
+        if AVERAGE in networks:
+            self.average = make_average_update(
+                networks[AVERAGED],
+                networks[AVERAGE],
+                settings(config)["ema_decay"],
+                optimizers[f"{AVERAGED}_optimizer"].iterations,
+            )
 
     def elapsed(self) -> float:
         return self.before + time.perf_counter() - self.started - self.not_training_s
@@ -253,7 +308,10 @@ def _run_epoch(session: _Session, step, data, steps_per_epoch: int) -> bool:
     batches = epoch_dataset(*data, config.batch_size, config.seed, state.epoch, skip=state.step)
     try:
         for images, labels in batches.take(steps_per_epoch - state.step):
-            for key, value in step(images, labels, state.step).items():
+            losses = step(images, labels, state.step)
+            if session.average is not None:
+                session.average()
+            for key, value in losses.items():
                 value = float(value)
                 if math.isfinite(value):  # NaN: the WGAN-GP's generator loss on critic-only steps
                     total, count = state.running.get(key, (0.0, 0))
@@ -275,9 +333,17 @@ def _finish_epoch(session: _Session, measure) -> None:
     config, state = session.config, session.state
     row = {"epoch": state.epoch + 1, "elapsed_s": round(session.elapsed(), 1)}
     row.update(_means(state.running))
+    networks = session.networks
     if measure is not None:
         with session.not_training():
-            row.update(measure(session.networks["generator"]))
+            row.update(measure(saved_network(config, networks)))
+            if AVERAGE in networks:  # the live generator too, to show what the average buys
+                row.update({f"live_{k}": v for k, v in measure(networks[AVERAGED]).items()})
+    if config.grid_every and (state.epoch + 1) % config.grid_every == 0:
+        with session.not_training():
+            progress.save_snapshot(
+                config, state.epoch + 1, saved_network(config, networks), session.folder
+            )
     state.history.append(row)
     summary = ", ".join(f"{k} {v:.4g}" for k, v in row.items() if k != "epoch")
     print(
@@ -290,17 +356,17 @@ def _finish_epoch(session: _Session, measure) -> None:
     state.running = {}
 
 
-def _save_final(config: Config, networks: dict, state: TrainingState, settings: dict) -> dict:
+def _save_final(config: Config, networks: dict, state: TrainingState, run: dict) -> dict:
     """Write the saved network's weights and the run's record; return the record."""
     saved = model_info(config.model).saved
     # Weights are stored in float32 whatever the training policy, so any machine can load them.
     keras.mixed_precision.set_global_policy("float32")
     final = RECIPES[config.model].networks(config)[saved]
-    final.set_weights(networks[saved].get_weights())
+    final.set_weights(saved_network(config, networks).get_weights())
     path = weights_path(config.model, config.dataset, config.weights_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     final.save_weights(path)
-    record = training_run_record(config, state, settings, final)
+    record = training_run_record(config, state, run, final)
     if not model_info(config.model).is_gan:
         record.update(classifier_accuracy(final, config.dataset))
     record_path(config.model, config.dataset, config.weights_dir).write_text(
@@ -346,8 +412,10 @@ def train(config: Config) -> dict:
             file=sys.stderr,
         )
         return {"finished": False, "epoch": state.epoch, "step": state.step}
-    settings = {"precision": precision, "xla": jit, "steps_per_epoch": steps_per_epoch}
-    return {"finished": True} | _save_final(config, networks, state, settings)
+    run = {"precision": precision, "xla": jit, "steps_per_epoch": steps_per_epoch}
+    if config.grid_every:
+        run["progress"] = progress.save_animation(config)
+    return {"finished": True} | _save_final(config, networks, state, run)
 
 
 def epoch_steps(config: Config, n_images: int) -> int:
@@ -356,23 +424,28 @@ def epoch_steps(config: Config, n_images: int) -> int:
     return min(steps, config.steps_per_epoch) if config.steps_per_epoch else steps
 
 
-def training_run_record(config: Config, state: TrainingState, settings: dict, network) -> dict:
+def training_run_record(config: Config, state: TrainingState, run: dict, network) -> dict:
     """The JSON record written beside the weights of a run (:func:`gancourse.weights.training_record`)."""
-    return {
+    record = {
         "name": run_name(config.model, config.dataset),
         "command": command(config),
         "config": asdict(config) | {"weights_dir": os.path.relpath(config.weights_dir)},
-        "precision": settings["precision"],
-        "xla": settings["xla"],
+        # The rates and the average's decay that trained it, the recipe's where not given.
+        "settings": settings(config),
+        "precision": run["precision"],
+        "xla": run["xla"],
         "epochs": state.epoch,
-        "steps_per_epoch": settings["steps_per_epoch"],
-        "images_seen": state.epoch * settings["steps_per_epoch"] * config.batch_size,
+        "steps_per_epoch": run["steps_per_epoch"],
+        "images_seen": state.epoch * run["steps_per_epoch"] * config.batch_size,
         "wall_time_s": round(state.elapsed_s, 1),
         "sessions": state.sessions,
         "machine": machine_description(),
         "history": state.history,
         "parameters": int(network.count_params()),
     }
+    if "progress" in run:
+        record["progress"] = run["progress"]
+    return record
 
 
 # --------------------------------------------------------------------------------------------
@@ -395,7 +468,7 @@ def command(config: Config) -> str:
     return "python -m gancourse.train " + shlex.join(arguments)
 
 
-_TYPES = {"int": int, "float": float, "str": str}
+_TYPES = {"int": int, "float": float, "str": str, "float | None": float}
 
 
 def parse_args(argv=None) -> argparse.Namespace:

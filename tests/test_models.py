@@ -187,7 +187,9 @@ def test_trainer_stops_resumes_and_writes_weights_and_record(tmp_path, model):
     for path in optimizers:
         with np.load(path) as stored:  # Adam's variables: iteration, learning rate, moments
             iterations, rate = int(stored["arr_0"]), float(stored["arr_1"])
-        assert rate == pytest.approx(train.RECIPES[model].learning_rate, rel=1e-5)
+        recipe = train.RECIPES[model]
+        expected = recipe.d_lr if path.name.startswith(("discriminator", "critic")) else recipe.g_lr
+        assert rate == pytest.approx(expected, rel=1e-5)
         # Resumed after its first step, the run made the 6 steps of 2 epochs of 3 steps, no more;
         # the WGAN-GP's generator trains after every fifth critic step, so not in epochs of 3.
         untrained = model == "wgan-gp" and path.name == "generator_optimizer.npz"
@@ -226,6 +228,72 @@ def test_committed_weights_load_and_carry_a_training_record(model, dataset):
         assert images.shape == (8, 28, 28, 1) and np.all(np.abs(images) <= 1)
 
 
+def test_moving_average_follows_its_formula_with_warm_up():
+    network = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    average = keras.models.clone_model(network)
+    start = [w.copy() for w in network.get_weights()]
+    average.set_weights(start)
+    updates = tf.Variable(0, dtype=tf.int64)
+    update = steps.make_average_update(network, average, 0.99, updates)
+    expected = [w.astype(np.float64) for w in start]
+    rng = np.random.default_rng(0)
+    for t in range(1, 400):
+        values = [rng.standard_normal(w.shape) for w in start]
+        network.set_weights([v.astype(np.float32) for v in values])
+        updates.assign(t)
+        update()
+        rate = min(0.99, (1 + t) / (10 + t))  # early on the warm-up, later the decay itself
+        expected = [rate * e + (1 - rate) * v for e, v in zip(expected, values, strict=True)]
+    for got, want in zip(average.get_weights(), expected, strict=True):
+        # float32 rounding of ~400 multiply-adds of values of order 1
+        np.testing.assert_allclose(got, want, atol=400 * 2**-23 * 4)
+
+
+@pytest.mark.slow
+def test_trainer_saves_the_average_and_draws_progress_grids(tmp_path):
+    from PIL import Image
+
+    from gancourse import progress
+
+    command = [
+        sys.executable, "-m", "gancourse.train", "--model", "dcgan", "--dataset", "mnist",
+        "--epochs", "2", "--steps-per-epoch", "3", "--batch-size", "16", "--ema-decay", "0.5",
+        "--g-lr", "1e-3", "--d-lr", "4e-3", "--grid-every", "1", "--fid-samples", "100",
+        "--weights-dir", str(tmp_path / "weights"), "--checkpoint-dir", str(tmp_path / "ckpt"),
+        "--no-progress",
+    ]  # fmt: skip
+    stopped = subprocess.run(
+        command + ["--max-minutes", "0.00001"], capture_output=True, text=True, cwd=REPOSITORY
+    )
+    assert stopped.returncode == 0, stopped.stderr[-2000:]
+    finished = subprocess.run(command, capture_output=True, text=True, cwd=REPOSITORY)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    record = weights.training_record("dcgan", "mnist", tmp_path / "weights")
+    assert record["settings"] == {"g_lr": 1e-3, "d_lr": 4e-3, "ema_decay": 0.5}
+    assert "--ema-decay 0.5" in record["command"] and "--grid-every 1" in record["command"]
+    for row in record["history"]:  # the average and the live generator, both measured
+        assert row["fid_100"] > 0 and row["live_fid_100"] > 0
+    # The saved weights are the average's, not the live generator's.
+    saved = weights.load_generator("dcgan", "mnist", tmp_path / "weights")
+    for name in ("ema_generator", "generator"):
+        network = models.build_generator()
+        network.load_weights(tmp_path / "ckpt" / f"{name}.weights.h5")
+        same = all(
+            np.array_equal(a, b)
+            for a, b in zip(network.get_weights(), saved.get_weights(), strict=True)
+        )
+        assert same == (name == "ema_generator"), name
+    entry = record["progress"]
+    assert entry["epochs"] == [1, 2] and entry["every"] == 1
+    for grid in entry["grids"]:
+        with Image.open(tmp_path / "weights" / grid) as picture:
+            side = progress.SCALE * (progress.COLUMNS * 30 + 2)
+            assert picture.size == (side, side)
+    with Image.open(tmp_path / "weights" / entry["animation"]) as animation:
+        assert animation.n_frames == 2
+    assert len(list((tmp_path / "ckpt-snapshots").glob("generator-epoch-*.weights.h5"))) == 2
+
+
 def test_make_weights_runs_the_commands_of_the_committed_records():
     makefile = (REPOSITORY / "Makefile").read_text().split("\nweights:", 1)[1]
     recipe = []
@@ -253,7 +321,8 @@ def test_bench_prints_a_ratio(tmp_path):
     out = tmp_path / "bench.json"
     result = subprocess.run(
         [sys.executable, "-m", "tools.bench_train", "--steps", "1", "--rounds", "1",
-         "--batch-size", "16", "--bf16-batch-size", "4", "--out", str(out)],
+         "--batch-size", "16", "--bf16-batch-size", "4", "--quality", "none",
+         "--out", str(out)],
         capture_output=True, text=True, cwd=REPOSITORY,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
@@ -262,3 +331,15 @@ def test_bench_prints_a_ratio(tmp_path):
     assert set(report["variants"]) >= {"tutorial", "course (float32, graph)"}
     for variant in report["variants"].values():
         assert variant["images_per_s"] > 0 and variant["gflop_per_s"] > 0
+
+
+@pytest.mark.slow
+def test_time_to_quality_trains_the_recipe_and_measures_it():
+    from tools.bench_train import time_to_quality
+
+    # A budget of a second: a few steps, one measurement, the target not reached.
+    result = time_to_quality("mnist", check_every=2, minutes=1 / 60)
+    assert result["curve"] and result["curve"][0][0] == 2
+    assert not result["reached"] and not result["met"] and result["training_s"] is None
+    assert result["settings"] == train.settings(train.Config("dcgan", "mnist", 1))
+    assert result["command"] == "python -m gancourse.train --model dcgan --dataset mnist"
