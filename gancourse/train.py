@@ -11,6 +11,11 @@ record of how they were trained: the command, epochs, steps, wall time, machine,
 versions and the loss history, with the measures of :func:`gancourse.evaluate.epoch_measures`
 after every epoch of a GAN. ``make weights`` runs the command of every committed record.
 
+A recipe may keep an exponential moving average of the generator's weights (``--ema-decay``):
+then the average is what is measured after each epoch and saved at the end, and the live
+generator is measured beside it (``live_`` measures in the history). ``--grid-every N`` keeps a
+grid of samples for fixed noise every N epochs and an animation of them (:mod:`gancourse.progress`).
+
 Training state is saved to a checkpoint folder (:mod:`gancourse.checkpoints`) every
 ``--checkpoint-minutes`` and at the end of every epoch. Running the same command again resumes
 where the last checkpoint left off, in the middle of an epoch if need be (the shuffling order of
