@@ -208,7 +208,7 @@ def time_to_quality(
     bf16_hardware = on_gpu or bool(cpu_flags() & {"avx512_bf16", "amx_bf16"})
     if minutes is None:
         minutes = fast_minutes if bf16_hardware else slow_minutes
-    config = train.Config("dcgan", dataset, 1000, seed=seed, fid_samples=0, progress=False)
+    config = train.Config("dcgan", dataset, 1000, seed=seed, progress=False)
     precision = choose_precision(config.precision, on_gpu)
     jit = choose_jit(config.jit, on_gpu)
     import keras
