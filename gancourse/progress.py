@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from gancourse.evaluate import generate
+from gancourse.models import NUM_CLASSES
 from gancourse.plotting import image_grid
 from gancourse.weights import model_info, run_name
 
@@ -39,8 +40,7 @@ def grid_samples(generator, conditional: bool) -> np.ndarray:
     """The grid's samples: ROWS x COLUMNS, or one row of COLUMNS per class when conditional."""
     if not conditional:
         return generate(generator, ROWS * COLUMNS, GRID_SEED)
-    num_classes = int(generator.inputs[1].shape[-1] or 0) or 10
-    labels = np.repeat(np.arange(num_classes), COLUMNS)
+    labels = np.repeat(np.arange(NUM_CLASSES), COLUMNS)
     return generate(generator, len(labels), GRID_SEED, labels)
 
 

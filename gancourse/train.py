@@ -242,6 +242,18 @@ def build_networks(config: Config) -> tuple[dict, dict]:
     return networks, optimizers
 
 
+def average_update(config: Config, networks: dict, optimizers: dict):
+    """The function that moves the generator's average after each step; None when none is kept."""
+    if AVERAGE not in networks:
+        return None
+    return make_average_update(
+        networks[AVERAGED],
+        networks[AVERAGE],
+        settings(config)["ema_decay"],
+        optimizers[f"{AVERAGED}_optimizer"].iterations,
+    )
+
+
 def saved_network(config: Config, networks: dict):
     """The network whose weights the run saves: the generator's average when one is kept."""
     return networks[AVERAGE] if AVERAGE in networks else networks[model_info(config.model).saved]
@@ -260,14 +272,7 @@ class _Session:
         self.started = self.last_save = time.perf_counter()
         self.before = state.elapsed_s  # training time of the earlier sessions
         self.not_training_s = 0.0  # time spent measuring, excluded from the training time
-        self.average = None  # updates the generator's moving average, when one is kept
-        if AVERAGE in networks:
-            self.average = make_average_update(
-                networks[AVERAGED],
-                networks[AVERAGE],
-                settings(config)["ema_decay"],
-                optimizers[f"{AVERAGED}_optimizer"].iterations,
-            )
+        self.average = average_update(config, networks, optimizers)
 
     def elapsed(self) -> float:
         return self.before + time.perf_counter() - self.started - self.not_training_s

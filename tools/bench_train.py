@@ -201,7 +201,6 @@ def time_to_quality(
     from gancourse.data import epoch_dataset, training_arrays
     from gancourse.evaluate import epoch_measures
     from gancourse.runtime import choose_jit, choose_precision, cpu_flags
-    from gancourse.steps import make_average_update
 
     target, fast_minutes, slow_minutes = QUALITY_RUNS[dataset]
     on_gpu = bool(tf.config.list_physical_devices("GPU"))
@@ -220,18 +219,11 @@ def time_to_quality(
     finally:
         keras.mixed_precision.set_global_policy("float32")
     settings = train.settings(config)
-    average = None
-    if train.AVERAGE in networks:
-        average = make_average_update(
-            networks[train.AVERAGED],
-            networks[train.AVERAGE],
-            settings["ema_decay"],
-            optimizers[f"{train.AVERAGED}_optimizer"].iterations,
-        )
+    average = train.average_update(config, networks, optimizers)
     measure = epoch_measures("dcgan", dataset, 2000)
     images, labels = training_arrays(dataset)
     data = (tf.constant(images), tf.constant(labels))
-    steps_per_epoch = len(images) // config.batch_size
+    steps_per_epoch = train.epoch_steps(config, len(images))
 
     curve, training_s, measuring_s, steps, reached = [], 0.0, 0.0, 0, None
     for epoch in itertools.count():
