@@ -197,9 +197,15 @@ def check_weights() -> Result:
         if head != _HDF5_SIGNATURE:
             problems.append(f"{weights.name} is not an HDF5 file (a Git LFS pointer? truncated?)")
         try:
-            json.loads(record.read_text())
+            progress = json.loads(record.read_text()).get("progress") or {}
         except (OSError, ValueError):
             problems.append(f"{record.name} (its training record) is missing or not JSON")
+            continue
+        # The labs show the pictures a record lists (Lab 3's grids and animation).
+        pictures = [*progress.get("grids", []), *filter(None, [progress.get("animation")])]
+        missing = [name for name in pictures if not (folder / name).is_file()]
+        if missing:
+            problems.append(f"{record.name} lists {len(missing)} missing pictures ({missing[0]}, ...)")
     if problems:
         return Result(
             FAIL,

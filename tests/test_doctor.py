@@ -66,6 +66,7 @@ def test_missing_or_fake_weights_fail(tmp_path, monkeypatch, repository):
 
     shutil.copytree(repository / "data" / "weights", tmp_path, dirs_exist_ok=True)
     (tmp_path / "dcgan-mnist.weights.h5").unlink()
+    (tmp_path / "progress" / "dcgan-fashion-mnist" / "training.gif").unlink()
     (tmp_path / "wgan-gp-mnist.weights.h5").write_text(
         "version https://git-lfs.github.com/spec/v1\n"
     )
@@ -74,6 +75,7 @@ def test_missing_or_fake_weights_fail(tmp_path, monkeypatch, repository):
     assert result.status == doctor.FAIL
     assert "dcgan-mnist.weights.h5 is missing" in result.detail
     assert "wgan-gp-mnist.weights.h5 is not an HDF5 file" in result.detail
+    assert "dcgan-fashion-mnist.json lists 1 missing pictures" in result.detail
     assert "GANCOURSE_WEIGHTS_DIR" in result.fix
 
 

@@ -329,8 +329,10 @@ def test_bench_prints_a_ratio(tmp_path):
     report = json.loads(out.read_text())
     assert report["ratio_course_auto_to_tutorial"] > 0
     assert set(report["variants"]) >= {"tutorial", "course (float32, graph)"}
+    assert set(report["matmul_peak_gflop_per_s"]) == {"float32", "bfloat16"}
     for variant in report["variants"].values():
         assert variant["images_per_s"] > 0 and variant["gflop_per_s"] > 0
+        assert 0 < variant["fraction_of_matmul_peak"]
 
 
 @pytest.mark.slow

@@ -20,7 +20,9 @@ The variants run in turns, ``--rounds`` times, each time for ``--steps`` steps, 
 of machine load touches all of them alike; the median round counts. Throughput is reported in
 images per second and in achieved GFLOP/s, counting the network's multiply-adds (forward pass
 of the generator plus two of the discriminator, times three for the backward pass): 0.45 GFLOP
-per image per step for the tutorial network.
+per image per step for the tutorial network. Beside it, the fraction of the machine's practical
+peak (:func:`matmul_peak`: a 2048 x 2048 matrix product in the variant's number format) that the
+step achieves.
 
 Then the *time to quality* (``--quality mnist``, the default; ``make bench-quality`` runs
 ``--quality fashion_mnist``): the course's DCGAN recipe trains from scratch, live, until the
@@ -164,6 +166,26 @@ def course_variant(tf, keras, images, labels, batch_size, precision, jit):
             yield from epoch_dataset(images_t, labels_t, batch_size, seed=0, epoch=epoch)
 
     return step, batches(), (generator, discriminator)
+
+
+def matmul_peak(tf, dtype, size: int = 2048, repeats: int = 5) -> float:
+    """GFLOP/s of the best of ``repeats`` square matrix products of ``size`` in ``dtype``.
+
+    A large matrix product is the fastest work TensorFlow's CPU kernels (oneDNN) do, so this is the
+    ceiling a train step's achieved GFLOP/s is compared with: the machine's practical peak for
+    that number format, on the threads TensorFlow uses. The vendor's theoretical peak (cores x
+    clock x operations per cycle) is not printed: a virtual machine does not report its clock.
+    """
+    a = tf.random.normal([size, size], dtype=tf.float32)
+    a = tf.cast(a, dtype)
+    product = tf.function(lambda x: tf.linalg.matmul(x, x))
+    product(a).numpy()  # compile and warm up
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        product(a).numpy()
+        best = min(best, time.perf_counter() - started)
+    return 2 * size**3 / best / 1e9
 
 
 def time_steps(step, batches, steps: int) -> float:
@@ -334,13 +356,20 @@ def main(argv=None) -> int:
             step, batches, _ = variants[name]
             seconds[name].append(time_steps(step, batches, steps_for(name)) / steps_for(name))
 
+    peaks = {  # emulated bfloat16 (AVX2) is slow: a smaller product measures it as well
+        "float32": matmul_peak(tf, tf.float32),
+        "bfloat16": matmul_peak(tf, tf.bfloat16, 1024 if slow_bf16 else 2048),
+    }
     results = {}
     for name, times in seconds.items():
         per_step = statistics.median(times)
+        achieved = gflop * batch_for(name) / per_step
+        peak = peaks["bfloat16" if "bfloat16" in name else "float32"]
         results[name] = {
             "batch_size": batch_for(name),
             "images_per_s": round(batch_for(name) / per_step, 1),
-            "gflop_per_s": round(gflop * batch_for(name) / per_step, 1),
+            "gflop_per_s": round(achieved, 1),
+            "fraction_of_matmul_peak": round(achieved / peak, 3),
             "seconds_per_step": round(per_step, 4),
             "rounds": [round(t, 4) for t in times],
         }
@@ -357,6 +386,7 @@ def main(argv=None) -> int:
             training_gflop_per_image(course_generator, course_discriminator), 4
         ),
         "machine": machine_description(),
+        "matmul_peak_gflop_per_s": {k: round(v, 1) for k, v in peaks.items()},
         "variants": results,
         "course_auto_setting": auto_name,
         "ratio_course_auto_to_tutorial": round(
