@@ -205,7 +205,9 @@ def check_weights() -> Result:
         pictures = [*progress.get("grids", []), *filter(None, [progress.get("animation")])]
         missing = [name for name in pictures if not (folder / name).is_file()]
         if missing:
-            problems.append(f"{record.name} lists {len(missing)} missing pictures ({missing[0]}, ...)")
+            problems.append(
+                f"{record.name} lists {len(missing)} missing pictures ({missing[0]}, ...)"
+            )
     if problems:
         return Result(
             FAIL,
