@@ -1,6 +1,6 @@
 """Train the course's reference models, with checkpoints, resume and a progress bar.
 
-    python -m gancourse.train --model dcgan --dataset mnist --epochs 30
+    python -m gancourse.train --model dcgan --dataset mnist --epochs 60 --grid-every 5
     python -m gancourse.train --model classifier --dataset fashion_mnist --epochs 3
 
 Models (:data:`gancourse.weights.MODELS`): ``classifier`` (the evaluation classifier, Lab 6),
