@@ -103,7 +103,7 @@ weights: $(STAMP) ## Train every committed model into data/weights (about 4 hour
 	$(BIN)/python -m gancourse.train --model classifier --dataset fashion_mnist --epochs 3
 	$(BIN)/python -m gancourse.train --model dcgan --dataset mnist --epochs 60 --grid-every 5
 	$(BIN)/python -m gancourse.train --model cdcgan --dataset mnist --epochs 12 --grid-every 4
-	$(BIN)/python -m gancourse.train --model cdcgan --dataset fashion_mnist --epochs 10 --grid-every 5
+	$(BIN)/python -m gancourse.train --model cdcgan --dataset fashion_mnist --epochs 20 --g-lr 0.0004 --d-lr 0.0004 --d-filters 32 --grid-every 5
 	$(BIN)/python -m gancourse.train --model dcgan --dataset fashion_mnist --epochs 30 --grid-every 5
 	$(BIN)/python -m gancourse.train --model wgan-gp --dataset mnist --epochs 197 --batch-size 64 --steps-per-epoch 150
 

@@ -98,6 +98,11 @@ class Config:
         help="decay of the moving average of the generator's weights that is saved and measured; "
         "0: none; default: the model's recipe",
     )
+    d_filters: int = _option(
+        0,
+        help="dcgan, cdcgan: filters of the discriminator's first convolution (the second has "
+        "twice as many); 0: the network's own, 32 (64 when conditional)",
+    )
     n_critic: int = _option(5, help="wgan-gp: critic steps per generator step")
     gp_weight: float = _option(10.0, help="wgan-gp: weight of the gradient penalty (lambda)")
     precision: str = _option("auto", choices=("auto", "float32", "mixed_bfloat16"))
@@ -169,7 +174,8 @@ def _classifier_networks(config: Config) -> dict:
 def _gan_networks(config: Config) -> dict:
     num_classes = models.NUM_CLASSES if model_info(config.model).conditional else None
     generator = models.build_generator(config.latent_dim, num_classes)
-    return {"generator": generator, "discriminator": models.build_discriminator(num_classes)}
+    discriminator = models.build_discriminator(num_classes, filters=config.d_filters)
+    return {"generator": generator, "discriminator": discriminator}
 
 
 def _wgan_networks(config: Config) -> dict:
