@@ -202,7 +202,9 @@ def check_weights() -> Result:
             problems.append(f"{record.name} (its training record) is missing or not JSON")
             continue
         # The labs show the pictures a record lists (Lab 3's grids and animation).
-        pictures = [*progress.get("grids", []), *filter(None, [progress.get("animation")])]
+        pictures = progress.get("grids", [])
+        if "animation" in progress:
+            pictures = [*pictures, progress["animation"]]
         missing = [name for name in pictures if not (folder / name).is_file()]
         if missing:
             problems.append(

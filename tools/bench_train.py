@@ -176,8 +176,7 @@ def matmul_peak(tf, dtype, size: int = 2048, repeats: int = 5) -> float:
     that number format, on the threads TensorFlow uses. The vendor's theoretical peak (cores x
     clock x operations per cycle) is not printed: a virtual machine does not report its clock.
     """
-    a = tf.random.normal([size, size], dtype=tf.float32)
-    a = tf.cast(a, dtype)
+    a = tf.cast(tf.random.normal([size, size]), dtype)
     product = tf.function(lambda x: tf.linalg.matmul(x, x))
     product(a).numpy()  # compile and warm up
     best = float("inf")
