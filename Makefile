@@ -101,7 +101,7 @@ bench-quality: $(STAMP) ## Live time to quality of the Fashion-MNIST DCGAN (up t
 weights: $(STAMP) ## Train every committed model into data/weights (about 4 hours on 2 idle CPU cores)
 	$(BIN)/python -m gancourse.train --model classifier --dataset mnist --epochs 3
 	$(BIN)/python -m gancourse.train --model classifier --dataset fashion_mnist --epochs 3
-	$(BIN)/python -m gancourse.train --model dcgan --dataset mnist --epochs 60 --grid-every 5
+	$(BIN)/python -m gancourse.train --model dcgan --dataset mnist --epochs 60 --d-minibatch-std 4 --grid-every 5
 	$(BIN)/python -m gancourse.train --model cdcgan --dataset mnist --epochs 12 --grid-every 4
 	$(BIN)/python -m gancourse.train --model cdcgan --dataset fashion_mnist --epochs 20 --g-lr 0.0004 --d-lr 0.0004 --d-filters 32 --grid-every 5
 	$(BIN)/python -m gancourse.train --model dcgan --dataset fashion_mnist --epochs 30 --grid-every 5

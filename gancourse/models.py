@@ -67,17 +67,55 @@ def build_generator(latent_dim: int = LATENT_DIM, num_classes: int | None = None
     return keras.Model(inputs if num_classes is not None else noise, image, name=name)
 
 
-def _conv_stack(x, widths: tuple[int, int], dropout: float):
+def _conv_stack(x, widths: tuple[int, int], dropout: float, minibatch_std: int = 0):
     for width in widths:
         x = keras.layers.Conv2D(width, 4, strides=2, padding="same")(x)
         x = keras.layers.LeakyReLU(negative_slope=LEAK)(x)
         if dropout:
             x = keras.layers.Dropout(dropout)(x)
+    if minibatch_std:
+        x = MinibatchStddev(minibatch_std)(x)
     return keras.layers.Flatten()(x)
 
 
+class MinibatchStddev(keras.layers.Layer):
+    """Appends one channel: how much the batch varies, as a feature of every image in it.
+
+    The batch is split into groups of ``group_size`` consecutive images (one group when the
+    batch's size is not a multiple); within a group, the standard deviation of every feature
+    across the images is averaged into one number, given to each image of the group as a constant
+    map (Karras et al., 2018, section 3; the book's "Making GANs train" derives it). A generator
+    that draws nearly the same image for different noise makes that number small, which the
+    discriminator can learn to notice.
+    """
+
+    def __init__(self, group_size: int = 4, **kwargs):
+        super().__init__(**kwargs)
+        self.group_size = group_size
+
+    def call(self, x):
+        ops = keras.ops
+        batch, height, width, channels = ops.shape(x)
+        group = ops.where(batch % self.group_size == 0, self.group_size, batch)
+        grouped = ops.reshape(ops.cast(x, "float32"), (-1, group, height, width, channels))
+        spread = ops.sqrt(ops.var(grouped, axis=1) + 1e-8)  # (batch / group, h, w, c)
+        spread = ops.repeat(ops.mean(spread, axis=(1, 2, 3)), group)  # one value per image
+        spread = ops.reshape(spread, (-1, 1, 1, 1)) * ops.ones_like(x[..., :1], "float32")
+        return ops.concatenate([x, ops.cast(spread, x.dtype)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + 1)
+
+    def get_config(self):
+        return {**super().get_config(), "group_size": self.group_size}
+
+
 def build_discriminator(
-    num_classes: int | None = None, dropout: float = 0.3, pack: int = 1, filters: int = 0
+    num_classes: int | None = None,
+    dropout: float = 0.3,
+    pack: int = 1,
+    filters: int = 0,
+    minibatch_std: int = 0,
 ) -> keras.Model:
     """DCGAN discriminator: two stride-2 convolutions with LeakyReLU and dropout, one logit.
 
@@ -95,6 +133,8 @@ def build_discriminator(
     more often than the data does (for the course's MNIST DCGAN it did not close the class
     histogram's gap; ``data/README.md`` has the measurements). ``filters`` sets the first
     convolution's filters, the second having twice as many; 0 keeps 32, or 64 when conditional.
+    With ``minibatch_std`` > 0, a :class:`MinibatchStddev` layer with groups of that size adds
+    its channel to the last convolution's features, before the logit.
     """
     if pack > 1 and num_classes is not None:
         raise ValueError("packing is implemented for the unconditional discriminator only")
@@ -109,7 +149,7 @@ def build_discriminator(
         )
         x = keras.layers.Concatenate()([image, label_map])
     filters = filters or (32 if num_classes is None else 64)
-    features = _conv_stack(x, (filters, 2 * filters), dropout)
+    features = _conv_stack(x, (filters, 2 * filters), dropout, minibatch_std)
     logit = keras.layers.Dense(1, dtype="float32")(features)
     if num_classes is not None:
         class_vector = keras.layers.Embedding(num_classes, features.shape[-1])(label)

@@ -1,6 +1,6 @@
 """Train the course's reference models, with checkpoints, resume and a progress bar.
 
-    python -m gancourse.train --model dcgan --dataset mnist --epochs 60 --grid-every 5
+    python -m gancourse.train --model dcgan --dataset mnist --epochs 60 --d-minibatch-std 4 --grid-every 5
     python -m gancourse.train --model classifier --dataset fashion_mnist --epochs 3
 
 Models (:data:`gancourse.weights.MODELS`): ``classifier`` (the evaluation classifier, Lab 6),
@@ -103,6 +103,11 @@ class Config:
         help="dcgan, cdcgan: filters of the discriminator's first convolution (the second has "
         "twice as many); 0: the network's own, 32 (64 when conditional)",
     )
+    d_minibatch_std: int = _option(
+        0,
+        help="dcgan: group size of a minibatch standard deviation channel in the discriminator "
+        "(Karras et al., 2018); 0: none",
+    )
     n_critic: int = _option(5, help="wgan-gp: critic steps per generator step")
     gp_weight: float = _option(10.0, help="wgan-gp: weight of the gradient penalty (lambda)")
     precision: str = _option("auto", choices=("auto", "float32", "mixed_bfloat16"))
@@ -174,7 +179,9 @@ def _classifier_networks(config: Config) -> dict:
 def _gan_networks(config: Config) -> dict:
     num_classes = models.NUM_CLASSES if model_info(config.model).conditional else None
     generator = models.build_generator(config.latent_dim, num_classes)
-    discriminator = models.build_discriminator(num_classes, filters=config.d_filters)
+    discriminator = models.build_discriminator(
+        num_classes, filters=config.d_filters, minibatch_std=config.d_minibatch_std
+    )
     return {"generator": generator, "discriminator": discriminator}
 
 

@@ -66,6 +66,29 @@ def test_packing_stacks_consecutive_images_as_channels():
         models.build_discriminator(10, pack=2)
 
 
+def test_minibatch_stddev_appends_each_groups_mean_spread():
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(8, 3, 3, 5)).astype("float32")
+    out = keras.ops.convert_to_numpy(models.MinibatchStddev(4)(features))
+    assert out.shape == (8, 3, 3, 6)
+    np.testing.assert_array_equal(out[..., :5], features)
+    for group in range(2):  # groups of 4 consecutive images
+        members = features[4 * group : 4 * group + 4].astype("float64")
+        spread = np.sqrt(members.var(axis=0) + 1e-8).mean()
+        # float32 sums of 45 terms: a relative error of a few times 45 * 2**-24 at most
+        np.testing.assert_allclose(out[4 * group : 4 * group + 4, ..., 5], spread, rtol=1e-5)
+    # A batch that is not a multiple of the group size is one group.
+    odd = keras.ops.convert_to_numpy(models.MinibatchStddev(4)(features[:3]))
+    np.testing.assert_allclose(
+        odd[..., 5], np.sqrt(features[:3].astype("float64").var(axis=0) + 1e-8).mean(), rtol=1e-5
+    )
+    # Identical images: the channel is (almost) zero, which is what the discriminator can notice.
+    same = np.repeat(features[:1], 8, axis=0)
+    assert np.abs(keras.ops.convert_to_numpy(models.MinibatchStddev(4)(same))[..., 5]).max() < 1e-3
+    images = tf.random.uniform([8, 28, 28, 1], -1, 1)
+    assert models.build_discriminator(minibatch_std=4)(images).shape == (8, 1)
+
+
 def test_gan_step_updates_both_networks_from_one_batch():
     generator, discriminator = models.build_generator(), models.build_discriminator()
     g_opt, d_opt = keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3)
@@ -343,5 +366,11 @@ def test_time_to_quality_trains_the_recipe_and_measures_it():
     result = time_to_quality("mnist", check_every=2, minutes=1 / 60)
     assert result["curve"] and result["curve"][0][0] == 2
     assert not result["reached"] and not result["met"] and result["training_s"] is None
-    assert result["settings"] == train.settings(train.Config("dcgan", "mnist", 1))
-    assert result["command"] == "python -m gancourse.train --model dcgan --dataset mnist"
+    # The committed model's recipe: its command without the length of the run and the grids.
+    committed = shlex.split(weights.training_record("dcgan", "mnist")["command"])
+    for option in ("--epochs", "--grid-every"):
+        if option in committed:
+            del committed[committed.index(option) : committed.index(option) + 2]
+    assert result["command"] == shlex.join(committed)
+    options = vars(train.parse_args(committed[3:] + ["--epochs", "1"]))
+    assert result["settings"] == train.settings(train.Config(**options))

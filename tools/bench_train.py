@@ -46,6 +46,7 @@ import argparse
 import itertools
 import json
 import os
+import shlex
 import statistics
 import sys
 import time
@@ -209,9 +210,9 @@ QUALITY_RUNS = {
 def time_to_quality(
     dataset: str, check_every: int = 117, seed: int = 0, minutes: float | None = None
 ) -> dict:
-    """Train the course's DCGAN recipe on ``dataset`` from scratch, exactly as
-    ``python -m gancourse.train --model dcgan`` does (same networks, settings, step, average and
-    data order), measuring the classifier-FID of 2,000 samples of the saved generator every
+    """Train the course's DCGAN recipe on ``dataset`` from scratch, exactly as the command of the
+    committed model's record does (same networks and options, settings, step, average and data
+    order), measuring the classifier-FID of 2,000 samples of the saved generator every
     ``check_every`` steps, until it reaches the target or the time allowed runs out.
 
     Only training counts towards the time: the measurements are timed apart and reported.
@@ -222,13 +223,18 @@ def time_to_quality(
     from gancourse.data import epoch_dataset, training_arrays
     from gancourse.evaluate import epoch_measures
     from gancourse.runtime import choose_jit, choose_precision, cpu_flags
+    from gancourse.weights import training_record
 
     target, fast_minutes, slow_minutes = QUALITY_RUNS[dataset]
     on_gpu = bool(tf.config.list_physical_devices("GPU"))
     bf16_hardware = on_gpu or bool(cpu_flags() & {"avx512_bf16", "amx_bf16"})
     if minutes is None:
         minutes = fast_minutes if bf16_hardware else slow_minutes
-    config = train.Config("dcgan", dataset, 1000, seed=seed, progress=False)
+    committed = training_record("dcgan", dataset)["command"]
+    options = vars(train.parse_args(shlex.split(committed)[3:]))
+    # No end but the clock, and no progress grids: only the recipe's options are kept.
+    options.update(epochs=1000, seed=seed, grid_every=0, progress=False)
+    config = train.Config(**options)
     precision = choose_precision(config.precision, on_gpu)
     jit = choose_jit(config.jit, on_gpu)
     import keras
