@@ -475,6 +475,9 @@ def training_run_record(config: Config, state: TrainingState, run: dict, network
 # The command line, from Config
 
 
+PROGRAM = "python -m gancourse.train"
+
+
 def _flag(option: dataclasses.Field) -> str:
     return "--" + option.name.replace("_", "-")
 
@@ -488,7 +491,16 @@ def command(config: Config) -> str:
         required = option.default is dataclasses.MISSING
         if required or (option.metadata["command"] and value != option.default):
             arguments += [_flag(option), str(value)]
-    return "python -m gancourse.train " + shlex.join(arguments)
+    return f"{PROGRAM} {shlex.join(arguments)}"
+
+
+def config_from_command(command_line: str, **changes) -> Config:
+    """The :class:`Config` a record's ``command`` trains (the inverse of :func:`command`), with
+    the fields in ``changes`` replaced."""
+    program, words = shlex.split(PROGRAM), shlex.split(command_line)
+    if words[: len(program)] != program:
+        raise ValueError(f"not a {PROGRAM} command: {command_line!r}")
+    return dataclasses.replace(Config(**vars(parse_args(words[len(program) :]))), **changes)
 
 
 _TYPES = {"int": int, "float": float, "str": str, "float | None": float}
@@ -496,7 +508,7 @@ _TYPES = {"int": int, "float": float, "str": str, "float | None": float}
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m gancourse.train",
+        prog=PROGRAM,
         description="Train a course model; rerun the same command to resume from its checkpoint.",
     )
     for option in dataclasses.fields(Config):

@@ -159,8 +159,12 @@ def test_the_command_line_and_the_records_commands_come_from_config():
     # Every committed record's command parses back into the config that writes it again.
     for model, dataset in COMMITTED:
         command = weights.training_record(model, dataset)["command"]
-        config = train.Config(**vars(train.parse_args(shlex.split(command)[3:])))
-        assert train.command(config) == command
+        assert train.command(train.config_from_command(command)) == command
+    assert train.config_from_command(
+        "python -m gancourse.train --model dcgan --dataset mnist --epochs 3", seed=4
+    ) == train.Config("dcgan", "mnist", 3, seed=4)
+    with pytest.raises(ValueError, match="not a python -m gancourse.train command"):
+        train.config_from_command("python -m gancourse.evaluate --samples 10")
     assert train.command(train.Config("wgan-gp", "mnist", 9, max_minutes=5, progress=False)) == (
         "python -m gancourse.train --model wgan-gp --dataset mnist --epochs 9"
     )
@@ -367,10 +371,10 @@ def test_time_to_quality_trains_the_recipe_and_measures_it():
     assert result["curve"] and result["curve"][0][0] == 2
     assert not result["reached"] and not result["met"] and result["training_s"] is None
     # The committed model's recipe: its command without the length of the run and the grids.
-    committed = shlex.split(weights.training_record("dcgan", "mnist")["command"])
+    record_command = weights.training_record("dcgan", "mnist")["command"]
+    committed = shlex.split(record_command)
     for option in ("--epochs", "--grid-every"):
         if option in committed:
             del committed[committed.index(option) : committed.index(option) + 2]
     assert result["command"] == shlex.join(committed)
-    options = vars(train.parse_args(committed[3:] + ["--epochs", "1"]))
-    assert result["settings"] == train.settings(train.Config(**options))
+    assert result["settings"] == train.settings(train.config_from_command(record_command))

@@ -46,7 +46,6 @@ import argparse
 import itertools
 import json
 import os
-import shlex
 import statistics
 import sys
 import time
@@ -230,11 +229,14 @@ def time_to_quality(
     bf16_hardware = on_gpu or bool(cpu_flags() & {"avx512_bf16", "amx_bf16"})
     if minutes is None:
         minutes = fast_minutes if bf16_hardware else slow_minutes
-    committed = training_record("dcgan", dataset)["command"]
-    options = vars(train.parse_args(shlex.split(committed)[3:]))
     # No end but the clock, and no progress grids: only the recipe's options are kept.
-    options.update(epochs=1000, seed=seed, grid_every=0, progress=False)
-    config = train.Config(**options)
+    config = train.config_from_command(
+        training_record("dcgan", dataset)["command"],
+        epochs=1000,
+        seed=seed,
+        grid_every=0,
+        progress=False,
+    )
     precision = choose_precision(config.precision, on_gpu)
     jit = choose_jit(config.jit, on_gpu)
     import keras
