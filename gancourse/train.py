@@ -34,12 +34,11 @@ import contextlib
 import dataclasses
 import json
 import math
-import os
 import shlex
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
@@ -452,7 +451,12 @@ def training_run_record(config: Config, state: TrainingState, run: dict, network
     record = {
         "name": run_name(config.model, config.dataset),
         "command": command(config),
-        "config": asdict(config) | {"weights_dir": os.path.relpath(config.weights_dir)},
+        # What the command sets; the folders and time budget of the machine that ran it stay out.
+        "config": {
+            option.name: getattr(config, option.name)
+            for option in dataclasses.fields(Config)
+            if option.metadata["command"]
+        },
         # The rates and the average's decay that trained it, the recipe's where not given.
         "settings": settings(config),
         "precision": run["precision"],

@@ -222,6 +222,8 @@ def test_trainer_stops_resumes_and_writes_weights_and_record(tmp_path, model):
         untrained = model == "wgan-gp" and path.name == "generator_optimizer.npz"
         assert iterations == (0 if untrained else 6), (path.name, iterations)
     assert record["machine"]["cpu_cores"] >= 1
+    assert train.Config(**record["config"]) == train.config_from_command(record["command"])
+    assert not {"weights_dir", "checkpoint_dir"} & set(record["config"])
     if model in ("dcgan", "cdcgan"):
         measure = "class_recovery_100" if model == "cdcgan" else "class_gap_pp_100"
         for row in record["history"]:
@@ -244,6 +246,9 @@ def test_committed_weights_load_and_carry_a_training_record(model, dataset):
     for key in ("command", "epochs", "wall_time_s", "machine", "history", "images_seen"):
         assert key in record
     assert record["command"].startswith(f"python -m gancourse.train --model {model} ")
+    # Its config is what its command sets, without the folders of the machine that trained it.
+    assert train.Config(**record["config"]) == train.config_from_command(record["command"])
+    assert not {"weights_dir", "checkpoint_dir"} & set(record["config"])
     assert len(record["history"]) == record["epochs"]
     if model == "classifier":
         classifier = weights.load_classifier(dataset)
