@@ -179,6 +179,12 @@ def test_the_command_line_and_the_records_commands_come_from_config():
         assert weights.MODELS[model].saved in names, (model, sorted(names))
 
 
+def assert_config_is_what_the_command_sets(record):
+    """A record's config is its command's, without the folders of the machine that trained it."""
+    assert train.Config(**record["config"]) == train.config_from_command(record["command"])
+    assert not {"weights_dir", "checkpoint_dir"} & set(record["config"])
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("model", ["dcgan", "cdcgan", "wgan-gp", "classifier"])
 def test_trainer_stops_resumes_and_writes_weights_and_record(tmp_path, model):
@@ -222,8 +228,7 @@ def test_trainer_stops_resumes_and_writes_weights_and_record(tmp_path, model):
         untrained = model == "wgan-gp" and path.name == "generator_optimizer.npz"
         assert iterations == (0 if untrained else 6), (path.name, iterations)
     assert record["machine"]["cpu_cores"] >= 1
-    assert train.Config(**record["config"]) == train.config_from_command(record["command"])
-    assert not {"weights_dir", "checkpoint_dir"} & set(record["config"])
+    assert_config_is_what_the_command_sets(record)
     if model in ("dcgan", "cdcgan"):
         measure = "class_recovery_100" if model == "cdcgan" else "class_gap_pp_100"
         for row in record["history"]:
@@ -246,9 +251,7 @@ def test_committed_weights_load_and_carry_a_training_record(model, dataset):
     for key in ("command", "epochs", "wall_time_s", "machine", "history", "images_seen"):
         assert key in record
     assert record["command"].startswith(f"python -m gancourse.train --model {model} ")
-    # Its config is what its command sets, without the folders of the machine that trained it.
-    assert train.Config(**record["config"]) == train.config_from_command(record["command"])
-    assert not {"weights_dir", "checkpoint_dir"} & set(record["config"])
+    assert_config_is_what_the_command_sets(record)
     assert len(record["history"]) == record["epochs"]
     if model == "classifier":
         classifier = weights.load_classifier(dataset)
