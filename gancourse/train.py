@@ -451,12 +451,7 @@ def training_run_record(config: Config, state: TrainingState, run: dict, network
     record = {
         "name": run_name(config.model, config.dataset),
         "command": command(config),
-        # What the command sets; the folders and time budget of the machine that ran it stay out.
-        "config": {
-            option.name: getattr(config, option.name)
-            for option in dataclasses.fields(Config)
-            if option.metadata["command"]
-        },
+        "config": command_options(config),
         # The rates and the average's decay that trained it, the recipe's where not given.
         "settings": settings(config),
         "precision": run["precision"],
@@ -486,14 +481,23 @@ def _flag(option: dataclasses.Field) -> str:
     return "--" + option.name.replace("_", "-")
 
 
+def _command_fields() -> list[dataclasses.Field]:
+    """The options that change the result; the folders, time budget and progress bar do not."""
+    return [option for option in dataclasses.fields(Config) if option.metadata["command"]]
+
+
+def command_options(config: Config) -> dict:
+    """Every option of ``config`` that a command sets, defaults included: a record's ``config``."""
+    return {option.name: getattr(config, option.name) for option in _command_fields()}
+
+
 def command(config: Config) -> str:
     """The command that trains ``config``: the required options, then those that differ from
     their defaults and change the result."""
     arguments = []
-    for option in dataclasses.fields(Config):
+    for option in _command_fields():
         value = getattr(config, option.name)
-        required = option.default is dataclasses.MISSING
-        if required or (option.metadata["command"] and value != option.default):
+        if option.default is dataclasses.MISSING or value != option.default:
             arguments += [_flag(option), str(value)]
     return f"{PROGRAM} {shlex.join(arguments)}"
 
