@@ -23,7 +23,6 @@ __all__ = [
     "build_generator",
     "build_discriminator",
     "build_critic",
-    "pack_images",
     "build_classifier",
     "classifier_feature_model",
 ]
@@ -113,7 +112,6 @@ class MinibatchStddev(keras.layers.Layer):
 def build_discriminator(
     num_classes: int | None = None,
     dropout: float = 0.3,
-    pack: int = 1,
     filters: int = 0,
     minibatch_std: int = 0,
 ) -> keras.Model:
@@ -127,18 +125,12 @@ def build_discriminator(
     course's conditional generator drifted between classes from epoch to epoch (class recovery
     between 74.5% and 88% on MNIST over epochs 4 to 7); see Lab 4.
 
-    With ``pack`` > 1 (unconditional only), the discriminator judges ``pack`` images at once,
-    stacked as channels (PacGAN, Lin et al., 2018): :func:`pack_images` turns a batch into such
-    packs. Seeing several samples together lets it notice a generator that repeats some digits
-    more often than the data does (for the course's MNIST DCGAN it did not close the class
-    histogram's gap; ``data/README.md`` has the measurements). ``filters`` sets the first
-    convolution's filters, the second having twice as many; 0 keeps 32, or 64 when conditional.
+    ``filters`` sets the first convolution's filters, the second having twice as many; 0 keeps
+    32, or 64 when conditional.
     With ``minibatch_std`` > 0, a :class:`MinibatchStddev` layer with groups of that size adds
     its channel to the last convolution's features, before the logit.
     """
-    if pack > 1 and num_classes is not None:
-        raise ValueError("packing is implemented for the unconditional discriminator only")
-    image = keras.Input(shape=(28, 28, pack), name="image")
+    image = keras.Input(shape=(28, 28, 1), name="image")
     inputs = [image]
     x = image
     if num_classes is not None:
@@ -157,21 +149,6 @@ def build_discriminator(
         logit = keras.layers.Add(dtype="float32")([logit, projection])
     name = "discriminator" if num_classes is None else "conditional_discriminator"
     return keras.Model(inputs if num_classes is not None else image, logit, name=name)
-
-
-def pack_images(images, pack: int):
-    """Group a batch of ``(n, 28, 28, c)`` images into ``n // pack`` packs of ``pack * c`` channels.
-
-    Consecutive images form a pack; ``n`` must be a multiple of ``pack``.
-    """
-    import tensorflow as tf
-
-    if pack == 1:
-        return images
-    shape = tf.shape(images)
-    packs = tf.reshape(images, [shape[0] // pack, pack, shape[1], shape[2], shape[3]])
-    packs = tf.transpose(packs, [0, 2, 3, 1, 4])
-    return tf.reshape(packs, [shape[0] // pack, shape[1], shape[2], pack * shape[3]])
 
 
 def build_critic() -> keras.Model:

@@ -51,21 +51,6 @@ def test_discriminator_critic_and_classifier_outputs():
     assert models.classifier_feature_model(classifier)(images).shape == (4, 128)
 
 
-def test_packing_stacks_consecutive_images_as_channels():
-    images = tf.random.uniform([6, 28, 28, 1], -1, 1)
-    packs = models.pack_images(images, 2)
-    assert packs.shape == (3, 28, 28, 2)
-    for pack in range(3):
-        for member in range(2):
-            np.testing.assert_array_equal(
-                packs[pack, ..., member], images[2 * pack + member, ..., 0]
-            )
-    assert models.pack_images(images, 1) is images
-    assert models.build_discriminator(pack=2)(packs).shape == (3, 1)
-    with pytest.raises(ValueError, match="unconditional"):
-        models.build_discriminator(10, pack=2)
-
-
 def test_minibatch_stddev_appends_each_groups_mean_spread():
     rng = np.random.default_rng(0)
     features = rng.normal(size=(8, 3, 3, 5)).astype("float32")
