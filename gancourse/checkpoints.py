@@ -2,7 +2,8 @@
 
 A checkpoint holds every network's weights (``<name>.weights.h5``), every optimizer's variables
 (``<name>.npz``: iteration, learning rate, moments) and ``state.json`` (:class:`TrainingState`:
-epochs and steps done, training time, sessions, loss history). The trainer
+epochs and steps done, training time, sessions, loss history, and the options of the command that
+trains it). The trainer
 (:mod:`gancourse.train`) saves one every ``--checkpoint-minutes`` and after every epoch, and
 resumes from it when the same command runs again. The default folder is
 ``<cache>/checkpoints/<run name>`` (:func:`gancourse.paths.cache_dir`).
@@ -29,6 +30,13 @@ class TrainingState:
     sessions: int = 0
     history: list[dict] = field(default_factory=list)  # one row of mean losses per epoch
     running: dict = field(default_factory=dict)  # loss sums within the current epoch
+    # The command's options but its epochs: a run resumes only under the options it started with,
+    # so that the record's one command says how every epoch trained. Empty in older checkpoints.
+    options: dict = field(default_factory=dict)
+
+
+class CheckpointMismatch(ValueError):
+    """The checkpoint was written by a command with other options than the one resuming it."""
 
 
 def checkpoint_folder(model: str, dataset: str, folder: Path | str = "") -> Path:
@@ -60,10 +68,27 @@ def save_checkpoint(folder: Path, state: TrainingState, networks: dict, optimize
     shutil.rmtree(old, ignore_errors=True)
 
 
-def load_checkpoint(folder: Path, networks: dict, optimizers: dict) -> TrainingState | None:
-    """Restore ``networks`` and ``optimizers`` from ``folder``; None when it holds no checkpoint."""
+def load_checkpoint(
+    folder: Path, networks: dict, optimizers: dict, options: dict | None = None
+) -> TrainingState | None:
+    """Restore ``networks`` and ``optimizers`` from ``folder``; None when it holds no checkpoint.
+
+    With ``options``, raise :class:`CheckpointMismatch` before restoring anything if the
+    checkpoint records other options (a checkpoint that records none is not checked).
+    """
     if not (folder / "state.json").exists():
         return None
+    state = TrainingState(**json.loads((folder / "state.json").read_text()))
+    if options is not None and state.options and state.options != options:
+        changed = ", ".join(
+            f"{name} {state.options.get(name)!r} -> {options.get(name)!r}"
+            for name in sorted(set(state.options) | set(options))
+            if state.options.get(name) != options.get(name)
+        )
+        raise CheckpointMismatch(
+            f"the checkpoint in {folder} was trained with other options ({changed}); resume it "
+            "with the options it started with, or give this command its own --checkpoint-dir"
+        )
     for name, network in networks.items():
         network.load_weights(folder / f"{name}.weights.h5")
     for name, optimizer in optimizers.items():
@@ -73,4 +98,4 @@ def load_checkpoint(folder: Path, networks: dict, optimizers: dict) -> TrainingS
             raise RuntimeError(f"checkpoint {folder} does not match the optimizer {name}")
         for variable, value in zip(optimizer.variables, arrays, strict=True):
             variable.assign(value)
-    return TrainingState(**json.loads((folder / "state.json").read_text()))
+    return state

@@ -21,7 +21,9 @@ Training state is saved to a checkpoint folder (:mod:`gancourse.checkpoints`) ev
 where the last checkpoint left off, in the middle of an epoch if need be (the shuffling order of
 each epoch is a function of the seed and the epoch number, so the remaining batches are the same
 ones). ``--max-minutes`` stops cleanly after a time budget, so long runs can be split across
-sessions.
+sessions. A larger ``--epochs`` continues a finished run; any other option that changes the
+result must be what the checkpoint started with, or the command stops with exit status 2 before
+loading anything (a record has one command, which must say how every epoch trained).
 
 :class:`Config` is the one place the options and their defaults are written: the command line
 (:func:`parse_args`) and the record's command (:func:`command`) are built from its fields.
@@ -47,6 +49,7 @@ from tqdm.auto import tqdm
 
 from gancourse import models, paths, progress
 from gancourse.checkpoints import (
+    CheckpointMismatch,
     TrainingState,
     checkpoint_folder,
     load_checkpoint,
@@ -406,7 +409,9 @@ def train(config: Config) -> dict:
 
     folder = checkpoint_folder(config.model, config.dataset, config.checkpoint_dir)
     networks, optimizers = build_networks(config)
-    state = load_checkpoint(folder, networks, optimizers) or TrainingState()
+    options = resumable_options(config)
+    state = load_checkpoint(folder, networks, optimizers, options) or TrainingState()
+    state.options = options
     if state.epoch >= config.epochs:
         print(f"{folder}: already trained for {state.epoch} epochs", file=sys.stderr)
     state.sessions += 1
@@ -491,6 +496,12 @@ def command_options(config: Config) -> dict:
     return {option.name: getattr(config, option.name) for option in _command_fields()}
 
 
+def resumable_options(config: Config) -> dict:
+    """The options a checkpoint must have been trained with to resume under ``config``: all of
+    the command's but ``--epochs``, which a later command may raise to train on."""
+    return {name: value for name, value in command_options(config).items() if name != "epochs"}
+
+
 def command(config: Config) -> str:
     """The command that trains ``config``: the required options, then those that differ from
     their defaults and change the result."""
@@ -538,7 +549,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> int:
-    result = train(Config(**vars(parse_args(argv))))
+    try:
+        result = train(Config(**vars(parse_args(argv))))
+    except CheckpointMismatch as error:
+        print(f"{PROGRAM}: {error}", file=sys.stderr)
+        return 2
     if result["finished"]:
         print(json.dumps({k: result[k] for k in ("name", "epochs", "wall_time_s", "command")}))
     return 0

@@ -214,6 +214,8 @@ def test_trainer_stops_resumes_and_writes_weights_and_record(tmp_path, model):
         assert iterations == (0 if untrained else 6), (path.name, iterations)
     assert record["machine"]["cpu_cores"] >= 1
     assert_config_is_what_the_command_sets(record)
+    if model == "classifier":  # one model is enough: the check runs before any network loads
+        assert_resume_under_other_options_is_refused(command, tmp_path / "checkpoint")
     if model in ("dcgan", "cdcgan"):
         measure = "class_recovery_100" if model == "cdcgan" else "class_gap_pp_100"
         for row in record["history"]:
@@ -225,6 +227,26 @@ def test_trainer_stops_resumes_and_writes_weights_and_record(tmp_path, model):
         else models.build_generator(num_classes=10 if model == "cdcgan" else None)
     )
     network.load_weights(weights.weights_path(model, "mnist", tmp_path / "weights"))
+
+
+def assert_resume_under_other_options_is_refused(command, checkpoint):
+    """A finished run resumed with another rate stops with a message and leaves its checkpoint."""
+    before = (checkpoint / "state.json").read_text()
+    other = command + ["--epochs", "3", "--g-lr", "0.01"]  # the last --epochs wins
+    refused = subprocess.run(other, capture_output=True, text=True, cwd=REPOSITORY)
+    assert refused.returncode == 2, refused.stderr[-2000:]
+    assert "trained with other options (g_lr None -> 0.01)" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert (checkpoint / "state.json").read_text() == before
+    assert json.loads(before)["options"] == train.resumable_options(
+        train.config_from_command(shlex.join(["python", *command[1:]]))
+    )
+    # More epochs under the same options continue the run.
+    more = subprocess.run(
+        command + ["--epochs", "3"], capture_output=True, text=True, cwd=REPOSITORY
+    )
+    assert more.returncode == 0, more.stderr[-2000:]
+    assert json.loads((checkpoint / "state.json").read_text())["epoch"] == 3
 
 
 @pytest.mark.parametrize(("model", "dataset"), COMMITTED)
