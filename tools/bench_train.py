@@ -40,7 +40,7 @@ call on real and generated images concatenated (0.94x the tutorial in graph mode
 XLA), and the stride-1 transposed convolution written as a convolution with a flipped kernel
 (2.68 s against 2.35 s forward and backward at batch 256). On a 2-core EPYC with AVX512-BF16,
 bfloat16 with XLA ran at 273 images/s, 0.62x the tutorial, against 660 (1.49x) for bfloat16 in
-graph mode (December 2026): XLA's CPU backend does not reach oneDNN's bfloat16 kernels, so
+graph mode (December 2026); XLA was slower in float32 too (0.65x the plain graph), so
 :func:`gancourse.runtime.choose_jit` leaves XLA off on a CPU.
 """
 
