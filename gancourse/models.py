@@ -126,9 +126,8 @@ def build_discriminator(
     between 74.5% and 88% on MNIST over epochs 4 to 7); see Lab 4.
 
     ``filters`` sets the first convolution's filters, the second having twice as many; 0 keeps
-    32, or 64 when conditional.
-    With ``minibatch_std`` > 0, a :class:`MinibatchStddev` layer with groups of that size adds
-    its channel to the last convolution's features, before the logit.
+    32, or 64 when conditional. With ``minibatch_std`` > 0, a :class:`MinibatchStddev` layer with
+    groups of that size adds its channel to the last convolution's features, before the logit.
     """
     image = keras.Input(shape=(28, 28, 1), name="image")
     inputs = [image]

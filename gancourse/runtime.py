@@ -145,13 +145,8 @@ def choose_precision(precision: str, on_gpu: bool) -> str:
 
 
 def choose_jit(jit: str, on_gpu: bool) -> bool:
-    """``auto``: XLA on GPU; off on CPU.
-
-    On the course's 2-core EPYCs ``make bench`` measured XLA against the plain graph: on an AVX2
-    one, 13% faster when idle but 40% slower when loaded; on an idle one with AVX512-BF16, 0.65x
-    in float32 and 0.41x in bfloat16 (December 2026). CPU training keeps the plain graph, which
-    never lost to the tutorial's step.
-    """
+    """``auto``: XLA on GPU; off on CPU, where ``make bench`` measured it slower than the plain
+    graph (figures: ``tools/bench_train.py``), which never lost to the tutorial's step."""
     return {"on": True, "off": False}.get(jit, on_gpu)
 
 

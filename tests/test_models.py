@@ -215,7 +215,7 @@ def test_trainer_stops_resumes_and_writes_weights_and_record(tmp_path, model):
     assert record["machine"]["cpu_cores"] >= 1
     assert_config_is_what_the_command_sets(record)
     if model == "classifier":  # one model is enough: the check runs before any network loads
-        assert_resume_under_other_options_is_refused(command, tmp_path / "checkpoint")
+        assert_a_resume_needs_the_same_options(command, tmp_path / "checkpoint")
     if model in ("dcgan", "cdcgan"):
         measure = "class_recovery_100" if model == "cdcgan" else "class_gap_pp_100"
         for row in record["history"]:
@@ -229,8 +229,9 @@ def test_trainer_stops_resumes_and_writes_weights_and_record(tmp_path, model):
     network.load_weights(weights.weights_path(model, "mnist", tmp_path / "weights"))
 
 
-def assert_resume_under_other_options_is_refused(command, checkpoint):
-    """A finished run resumed with another rate stops with a message and leaves its checkpoint."""
+def assert_a_resume_needs_the_same_options(command, checkpoint):
+    """A finished run resumed with another rate stops with a message and leaves its checkpoint;
+    resumed with more epochs and the same options, it trains on."""
     before = (checkpoint / "state.json").read_text()
     other = command + ["--epochs", "3", "--g-lr", "0.01"]  # the last --epochs wins
     refused = subprocess.run(other, capture_output=True, text=True, cwd=REPOSITORY)

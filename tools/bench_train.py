@@ -38,9 +38,10 @@ ten times slower than float32, so the float32 settings are the ones that count t
 XLA's advantage over the tutorial inside its 1.06-1.12 spread between runs), one discriminator
 call on real and generated images concatenated (0.94x the tutorial in graph mode, 0.3x with
 XLA), and the stride-1 transposed convolution written as a convolution with a flipped kernel
-(2.68 s against 2.35 s forward and backward at batch 256). On a 2-core EPYC with AVX512-BF16,
-bfloat16 with XLA ran at 273 images/s, 0.62x the tutorial, against 660 (1.49x) for bfloat16 in
-graph mode (December 2026); XLA was slower in float32 too (0.65x the plain graph), so
+(2.68 s against 2.35 s forward and backward at batch 256). There XLA in float32 was 13% faster
+than the plain graph on an idle machine but 40% slower on a loaded one. On a 2-core EPYC with
+AVX512-BF16, idle, bfloat16 with XLA ran at 273 images/s, 0.62x the tutorial, against 660 (1.49x)
+for bfloat16 in graph mode, and XLA in float32 at 0.65x the plain graph (December 2026); so
 :func:`gancourse.runtime.choose_jit` leaves XLA off on a CPU.
 """
 
