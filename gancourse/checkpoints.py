@@ -33,6 +33,9 @@ class TrainingState:
     # The command's options but its epochs: a run resumes only under the options it started with,
     # so that the record's one command says how every epoch trained. Empty in older checkpoints.
     options: dict = field(default_factory=dict)
+    # Every session's start (epoch, step), CPU, GPUs, precision and XLA: a run resumed on
+    # another machine trains there in that machine's precision. Empty in older checkpoints.
+    session_log: list[dict] = field(default_factory=list)
 
 
 class CheckpointMismatch(ValueError):

@@ -63,6 +63,9 @@ SAMPLES = 10_000
 SEEDS = (0, 1, 2)
 #: The noise seed of the per-epoch measures: the same noise every epoch, so epochs compare.
 EPOCH_SEED = 12345
+#: How the per-epoch measures choose their real images, as a training record says it (records
+#: without it measured against the first test images).
+EPOCH_REFERENCE = f"test images drawn at random with seed {EPOCH_SEED} (evaluate.reference_images)"
 #: The committed quality table, beside the weights (written by ``make quality``).
 QUALITY_FILE = "quality.json"
 
@@ -214,10 +217,31 @@ def sample_suffix(n: int) -> str:
     return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
 
 
+def _subset(images: np.ndarray, n: int, rng) -> np.ndarray:
+    """All of ``images`` when ``n`` covers them (in order), else a random subset of ``n``."""
+    if n >= len(images):
+        return images
+    return images[rng.permutation(len(images))[:n]]
+
+
+def reference_images(dataset: str, n: int, seed: int) -> np.ndarray:
+    """``n`` test images of ``dataset`` drawn at random with ``seed``, scaled to [-1, 1] (the
+    whole test set, in order, when ``n`` covers it): the real images a measure compares with.
+
+    Never the first ``n``: MNIST's test set is not in random order. Its first 5,000 digits come
+    from NIST's Special Database 3 (Census Bureau employees) and are cleaner than its last 5,000,
+    from Special Database 1 (high-school students), so a prefix flatters every generator
+    (``data/README.md`` measures by how much).
+    """
+    _, (x_test, _) = load_dataset(dataset)
+    return scale_images(_subset(x_test, n, np.random.default_rng([seed, 0])))
+
+
 def epoch_measures(model: str, dataset: str, n: int) -> Callable[..., dict] | None:
     """A function measuring a generator of ``model`` on ``n`` samples with the course classifier.
 
-    It returns the classifier-feature FID (``fid_2k`` for 2,000 samples) and the class measure of
+    It returns the classifier-feature FID (``fid_2k`` for 2,000 samples, against as many test
+    images drawn with :data:`EPOCH_SEED` by :func:`reference_images`) and the class measure of
     the quality targets: the class recovery of a conditional generator (``class_recovery_2k``)
     or the largest class gap to the training set's shares of an unconditional one
     (``class_gap_pp_2k``). The trainer calls it after every epoch, outside the timed training.
@@ -226,8 +250,7 @@ def epoch_measures(model: str, dataset: str, n: int) -> Callable[..., dict] | No
     if not weights_path("classifier", dataset).exists():
         return None
     classifier = load_classifier(dataset)
-    _, (x_test, _) = load_dataset(dataset)
-    real, _ = classify(classifier, scale_images(x_test[:n]))
+    real, _ = classify(classifier, reference_images(dataset, n, EPOCH_SEED))
     reference = training_shares(dataset)
     conditional = model_info(model).conditional
     suffix = sample_suffix(n)
@@ -260,13 +283,6 @@ def spread(values) -> dict:
     }
 
 
-def _subset(images: np.ndarray, n: int, rng) -> np.ndarray:
-    """All of ``images`` when ``n`` covers them (in order), else a random subset of ``n``."""
-    if n >= len(images):
-        return images
-    return images[rng.permutation(len(images))[:n]]
-
-
 def real_references(dataset: str, n: int = SAMPLES, seeds=SEEDS, classifier=None) -> dict:
     """What real data scores, per seed: the floors and the ceiling of the quality table.
 
@@ -275,11 +291,11 @@ def real_references(dataset: str, n: int = SAMPLES, seeds=SEEDS, classifier=None
     the FID floor, an untrained generator the FID ceiling.
     """
     classifier = classifier or load_classifier(dataset)
-    (x_train, y_train), (x_test, _) = load_dataset(dataset)
+    (x_train, y_train), _ = load_dataset(dataset)
     shares = class_shares(y_train)
     per_seed = {"fid_floor": [], "fid_ceiling": [], "class_gap_floor_pp": [], "test_features": []}
     for seed in seeds:
-        real_test = scale_images(_subset(x_test, n, np.random.default_rng([seed, 0])))
+        real_test = reference_images(dataset, n, seed)
         real_train = scale_images(_subset(x_train, n, np.random.default_rng([seed, 1])))
         test_features, test_predicted = classify(classifier, real_test)
         train_features, _ = classify(classifier, real_train)

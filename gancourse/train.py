@@ -8,7 +8,8 @@ Models (:data:`gancourse.weights.MODELS`): ``classifier`` (the evaluation classi
 each trains is its :data:`RECIPES` entry. The finished weights go to
 ``data/weights/<model>-<dataset>.weights.h5`` (the generator only, for the GANs) next to a JSON
 record of how they were trained: the command, epochs, steps, wall time, machine, library
-versions and the loss history, with the measures of :func:`gancourse.evaluate.epoch_measures`
+versions, where each session started and on which CPU and in which precision it trained, and the
+loss history, with the measures of :func:`gancourse.evaluate.epoch_measures`
 after every epoch of a GAN. ``make weights`` runs the command of every committed record.
 
 A recipe may keep an exponential moving average of the generator's weights (``--ema-decay``):
@@ -56,7 +57,7 @@ from gancourse.checkpoints import (
     save_checkpoint,
 )
 from gancourse.data import epoch_dataset, training_arrays
-from gancourse.evaluate import classifier_accuracy, epoch_measures
+from gancourse.evaluate import EPOCH_REFERENCE, classifier_accuracy, epoch_measures
 from gancourse.runtime import (
     choose_jit,
     choose_precision,
@@ -415,6 +416,17 @@ def train(config: Config) -> dict:
     if state.epoch >= config.epochs:
         print(f"{folder}: already trained for {state.epoch} epochs", file=sys.stderr)
     state.sessions += 1
+    hardware = machine_description()
+    state.session_log.append(
+        {
+            "from_epoch": state.epoch,
+            "from_step": state.step,
+            "cpu": hardware["cpu"],
+            "gpus": hardware["gpus"],
+            "precision": precision,
+            "xla": jit,
+        }
+    )
 
     images, labels = training_arrays(config.dataset)
     steps_per_epoch = epoch_steps(config, len(images))
@@ -466,10 +478,13 @@ def training_run_record(config: Config, state: TrainingState, run: dict, network
         "images_seen": state.epoch * run["steps_per_epoch"] * config.batch_size,
         "wall_time_s": round(state.elapsed_s, 1),
         "sessions": state.sessions,
+        "session_log": state.session_log,
         "machine": machine_description(),
         "history": state.history,
         "parameters": int(network.count_params()),
     }
+    if model_info(config.model).is_gan:  # the real images of the history's FIDs
+        record["fid_reference"] = EPOCH_REFERENCE
     if "progress" in run:
         record["progress"] = run["progress"]
     return record
@@ -502,12 +517,15 @@ def resumable_options(config: Config) -> dict:
     return {name: value for name, value in command_options(config).items() if name != "epochs"}
 
 
-def command(config: Config) -> str:
+def command(config: Config, leave_out: tuple[str, ...] = ()) -> str:
     """The command that trains ``config``: the required options, then those that differ from
-    their defaults and change the result."""
+    their defaults and change the result; none named in ``leave_out`` (a run that ends on
+    something else than ``--epochs`` leaves that out)."""
     arguments = []
     for option in _command_fields():
         value = getattr(config, option.name)
+        if option.name in leave_out:
+            continue
         if option.default is dataclasses.MISSING or value != option.default:
             arguments += [_flag(option), str(value)]
     return f"{PROGRAM} {shlex.join(arguments)}"

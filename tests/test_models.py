@@ -195,6 +195,11 @@ def test_trainer_stops_resumes_and_writes_weights_and_record(tmp_path, model):
     assert finished.returncode == 0, finished.stderr[-2000:]
     record = weights.training_record(model, "mnist", tmp_path / "weights")
     assert record["epochs"] == 2 and record["sessions"] == 2
+    # Each session says where it started and how it trained: the first stopped after one step.
+    log = record["session_log"]
+    assert [(session["from_epoch"], session["from_step"]) for session in log] == [(0, 0), (0, 1)]
+    assert [session["precision"] for session in log] == [record["precision"]] * 2
+    assert log[-1]["cpu"] == record["machine"]["cpu"]
     assert [row["epoch"] for row in record["history"]] == [1, 2]
     assert record["command"] == (
         f"python -m gancourse.train --model {model} --dataset mnist --epochs 2 --batch-size 16 "
@@ -214,6 +219,10 @@ def test_trainer_stops_resumes_and_writes_weights_and_record(tmp_path, model):
         assert iterations == (0 if untrained else 6), (path.name, iterations)
     assert record["machine"]["cpu_cores"] >= 1
     assert_config_is_what_the_command_sets(record)
+    # A GAN's record says which real images its history's FIDs compare with.
+    assert record.get("fid_reference") == (
+        None if model == "classifier" else evaluate.EPOCH_REFERENCE
+    )
     if model == "classifier":  # one model is enough: the check runs before any network loads
         assert_a_resume_needs_the_same_options(command, tmp_path / "checkpoint")
     if model in ("dcgan", "cdcgan"):

@@ -41,6 +41,23 @@ def test_the_class_gap_is_measured_against_the_training_sets_shares():
         evaluate.class_shares(np.array([], dtype=int))
 
 
+def test_reference_images_are_drawn_from_the_whole_test_set():
+    from gancourse.data import scale_images
+
+    _, (x_test, _) = load_dataset("mnist")
+    everything = scale_images(x_test)
+    np.testing.assert_array_equal(evaluate.reference_images("mnist", 10_000, seed=5), everything)
+    index = {image.tobytes(): i for i, image in enumerate(everything)}
+    drawn = evaluate.reference_images("mnist", 2000, seed=5)
+    positions = np.array([index[image.tobytes()] for image in drawn])
+    assert len(set(positions)) == 2000  # no image twice
+    np.testing.assert_array_equal(evaluate.reference_images("mnist", 2000, seed=5), drawn)
+    assert not np.array_equal(evaluate.reference_images("mnist", 2000, seed=6), drawn)
+    # Not a prefix: MNIST's second 5,000 test digits are another group of writers. A uniform
+    # draw takes Binomial(2000, 1/2) of them: 1000 +- 22.4; five sd either way.
+    assert abs(np.sum(positions >= 5000) - 1000) < 5 * np.sqrt(2000 / 4)
+
+
 def test_spread_gives_mean_sd_and_every_seed():
     assert evaluate.spread([1.0, 2.0, 3.0]) == {"mean": 2.0, "sd": 1.0, "per_seed": [1, 2, 3]}
     assert evaluate.spread([4.0])["sd"] is None

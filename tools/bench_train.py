@@ -292,7 +292,7 @@ def time_to_quality(
             break
     return {
         "dataset": dataset,
-        "command": train.command(config).replace(" --epochs 1000", ""),
+        "command": train.command(config, leave_out=("epochs",)),
         "settings": settings,
         "precision": precision,
         "xla": jit,
