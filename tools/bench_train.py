@@ -27,9 +27,10 @@ step achieves.
 
 Then the *time to quality* (``--quality mnist``, the default; ``make bench-quality`` runs
 ``--quality fashion_mnist``): the course's DCGAN recipe trains from scratch, live, until the
-classifier-FID of 2,000 samples of the generator it saves reaches the target of
-:data:`QUALITY_RUNS`, and the training time it took is reported beside the time allowed (less on
-a CPU with bfloat16 hardware than on an AVX2-only one).
+classifier-FID of 2,000 samples of the generator it saves, against 2,000 test images drawn at
+random (:func:`gancourse.evaluate.reference_images`), reaches the target of
+:data:`QUALITY_RUNS`, and the training time it took is reported beside the time allowed (less
+on a CPU with bfloat16 hardware than on an AVX2-only one).
 
 On a CPU without bfloat16 instructions (AVX2 only), ``mixed_bfloat16`` is emulated and more than
 ten times slower than float32, so the float32 settings are the ones that count there. Tried on a
@@ -229,7 +230,7 @@ def time_to_quality(
 
     from gancourse import train
     from gancourse.data import epoch_dataset, training_arrays
-    from gancourse.evaluate import epoch_measures
+    from gancourse.evaluate import EPOCH_REFERENCE, epoch_measures
     from gancourse.runtime import choose_jit, choose_precision, cpu_flags
     from gancourse.weights import training_record
 
@@ -297,6 +298,7 @@ def time_to_quality(
         "precision": precision,
         "xla": jit,
         "target_fid_2k": target,
+        "fid_reference": EPOCH_REFERENCE,
         "minutes_allowed": minutes,
         "bfloat16_hardware": bf16_hardware,
         "reached": reached is not None,
