@@ -520,7 +520,7 @@ def resumable_options(config: Config) -> dict:
 def command(config: Config, leave_out: tuple[str, ...] = ()) -> str:
     """The command that trains ``config``: the required options, then those that differ from
     their defaults and change the result; none named in ``leave_out`` (a run that ends on
-    something else than ``--epochs`` leaves that out)."""
+    something other than ``--epochs`` leaves that out)."""
     arguments = []
     for option in _command_fields():
         value = getattr(config, option.name)
