@@ -451,7 +451,12 @@ def train(config: Config) -> dict:
             file=sys.stderr,
         )
         return {"finished": False, "epoch": state.epoch, "step": state.step}
-    run = {"precision": precision, "xla": jit, "steps_per_epoch": steps_per_epoch}
+    run = {
+        "precision": precision,
+        "xla": jit,
+        "steps_per_epoch": steps_per_epoch,
+        "machine": hardware,
+    }
     if config.grid_every:
         run["progress"] = progress.save_animation(config)
     return {"finished": True} | _save_final(config, networks, state, run)
@@ -479,7 +484,7 @@ def training_run_record(config: Config, state: TrainingState, run: dict, network
         "wall_time_s": round(state.elapsed_s, 1),
         "sessions": state.sessions,
         "session_log": state.session_log,
-        "machine": machine_description(),
+        "machine": run["machine"],  # this session's, described once at its start
         "history": state.history,
         "parameters": int(network.count_params()),
     }
